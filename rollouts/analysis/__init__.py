@@ -1,0 +1,1 @@
+"""Metric providers: take measurements over the network for the pure assessment."""

@@ -1,0 +1,1 @@
+"""The kubectl-style command-line tool (kubectl-rollouts) and the dashboard."""

@@ -1,0 +1,1 @@
+"""The controller process: flags, wiring of informers, queues and reconcilers, health, shutdown."""

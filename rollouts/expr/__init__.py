@@ -1,0 +1,1 @@
+"""The expression language of analysis success/failure conditions (pure)."""

@@ -1,0 +1,1 @@
+"""Reflectors, indexed stores and shared informers."""

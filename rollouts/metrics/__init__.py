@@ -1,0 +1,1 @@
+"""Prometheus metrics with upstream Argo Rollouts names and labels."""

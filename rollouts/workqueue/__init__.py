@@ -1,0 +1,1 @@
+"""Work queues with client-go semantics: de-duplicating, rate-limited, delayed."""
