@@ -63,6 +63,45 @@ class ObjectMeta(ApiModel):
     finalizers: list[str] | None = None
 
 
+class LabelSelectorRequirement(ApiModel):
+    """One ``matchExpressions`` entry: ``key`` ``operator`` (In, NotIn, Exists, DoesNotExist) ``values``."""
+
+    key: str | None = None
+    operator: str | None = None
+    values: list[str] | None = None
+
+
+class LabelSelector(ApiModel):
+    """A ``metav1.LabelSelector``. Shared by Rollout and Experiment templates."""
+
+    match_labels: dict[str, str] | None = None
+    match_expressions: list[LabelSelectorRequirement] | None = None
+
+    def is_empty(self) -> bool:
+        """True when it selects everything (no labels, no expressions)."""
+        return not self.match_labels and not self.match_expressions
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Whether a label set is selected (Kubernetes semantics; an empty selector selects all)."""
+        for key, value in (self.match_labels or {}).items():
+            if labels.get(key) != value:
+                return False
+        for req in self.match_expressions or []:
+            key, op, values = req.key or "", req.operator, req.values or []
+            present = key in labels
+            if op == "In" and not (present and labels[key] in values):
+                return False
+            if op == "NotIn" and present and labels[key] in values:
+                return False
+            if op == "Exists" and not present:
+                return False
+            if op == "DoesNotExist" and present:
+                return False
+            if op not in {"In", "NotIn", "Exists", "DoesNotExist"}:
+                return False
+        return True
+
+
 class KubeObject(ApiModel):
     """A top-level object: apiVersion, kind, metadata. Subclasses add spec (and status)."""
 
