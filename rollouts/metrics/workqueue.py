@@ -1,0 +1,115 @@
+"""client-go's workqueue metrics (label ``name``), behind the workqueue's metrics-provider interface.
+
+The workqueue asks its provider for one small metric object per quantity and queue name; this
+provider hands out views onto shared families in our registry. Names, types and buckets are
+client-go's (``k8s.io/component-base/metrics/prometheus/workqueue``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rollouts.metrics.families import CounterFamily, GaugeFamily, HistogramFamily
+
+#: client-go: exponential buckets from 10 ns, factor 10, 10 buckets
+DURATION_BUCKETS = tuple(10.0**exponent for exponent in range(-8, 2))
+
+_NAME = ("name",)
+
+
+@dataclass(frozen=True, slots=True)
+class _Counter:
+    family: CounterFamily
+    queue: str
+
+    def inc(self) -> None:
+        self.family.inc(self.queue)
+
+
+@dataclass(frozen=True, slots=True)
+class _Gauge:
+    family: GaugeFamily
+    queue: str
+
+    def inc(self) -> None:
+        self.family.add(1, self.queue)
+
+    def dec(self) -> None:
+        self.family.add(-1, self.queue)
+
+    def set(self, value: float) -> None:
+        self.family.set(value, self.queue)
+
+
+@dataclass(frozen=True, slots=True)
+class _Histogram:
+    family: HistogramFamily
+    queue: str
+
+    def observe(self, value: float) -> None:
+        self.family.observe(value, self.queue)
+
+
+class WorkqueueMetricsProvider:
+    def __init__(self) -> None:
+        self.depth = GaugeFamily("workqueue_depth", "Current depth of workqueue", _NAME)
+        self.adds = CounterFamily("workqueue_adds_total", "Total number of adds handled by workqueue", _NAME)
+        self.latency = HistogramFamily(
+            "workqueue_queue_duration_seconds",
+            "How long in seconds an item stays in workqueue before being requested.",
+            _NAME,
+            DURATION_BUCKETS,
+        )
+        self.work_duration = HistogramFamily(
+            "workqueue_work_duration_seconds",
+            "How long in seconds processing an item from workqueue takes.",
+            _NAME,
+            DURATION_BUCKETS,
+        )
+        self.unfinished = GaugeFamily(
+            "workqueue_unfinished_work_seconds",
+            "How many seconds of work has done that is in progress and hasn't been observed by "
+            "work_duration. Large values indicate stuck threads. One can deduce the number of stuck "
+            "threads by observing the rate at which this increases.",
+            _NAME,
+        )
+        self.longest = GaugeFamily(
+            "workqueue_longest_running_processor_seconds",
+            "How many seconds has the longest running processor for workqueue been running.",
+            _NAME,
+        )
+        self.retries = CounterFamily(
+            "workqueue_retries_total", "Total number of retries handled by workqueue", _NAME
+        )
+
+    def new_depth_metric(self, name: str) -> _Gauge:
+        return _Gauge(self.depth, name)
+
+    def new_adds_metric(self, name: str) -> _Counter:
+        return _Counter(self.adds, name)
+
+    def new_latency_metric(self, name: str) -> _Histogram:
+        return _Histogram(self.latency, name)
+
+    def new_work_duration_metric(self, name: str) -> _Histogram:
+        return _Histogram(self.work_duration, name)
+
+    def new_unfinished_work_seconds_metric(self, name: str) -> _Gauge:
+        return _Gauge(self.unfinished, name)
+
+    def new_longest_running_processor_seconds_metric(self, name: str) -> _Gauge:
+        return _Gauge(self.longest, name)
+
+    def new_retries_metric(self, name: str) -> _Counter:
+        return _Counter(self.retries, name)
+
+    def families(self) -> list[CounterFamily | GaugeFamily | HistogramFamily]:
+        return [
+            self.depth,
+            self.adds,
+            self.latency,
+            self.work_duration,
+            self.unfinished,
+            self.longest,
+            self.retries,
+        ]
