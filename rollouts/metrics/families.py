@@ -63,9 +63,6 @@ class GaugeFamily:
             raise ValueError(f"{self.name} takes labels {self.labels}, got {label_values}")
         self.values[label_values] = value
 
-    def add(self, amount: float, *label_values: str) -> None:
-        self.set(self.values.get(label_values, 0.0) + amount, *label_values)
-
     def collect(self) -> Metric:
         metric = Metric(self.name, self.help, "gauge")
         for values, value in self.values.items():

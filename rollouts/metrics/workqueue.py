@@ -1,7 +1,8 @@
 """client-go's workqueue metrics (label ``name``), behind the workqueue's metrics-provider interface.
 
-The workqueue asks its provider for one small metric object per quantity and queue name; this
-provider hands out views onto shared families in our registry. Names, types and buckets are
+Implements :class:`rollouts.workqueue.metrics.QueueMetricsProvider` structurally: the queue asks
+for one instrument per quantity and queue name; this provider hands out views onto shared
+families in our registry. Names, types and buckets are
 client-go's (``k8s.io/component-base/metrics/prometheus/workqueue``).
 """
 
@@ -30,12 +31,6 @@ class _Counter:
 class _Gauge:
     family: GaugeFamily
     queue: str
-
-    def inc(self) -> None:
-        self.family.add(1, self.queue)
-
-    def dec(self) -> None:
-        self.family.add(-1, self.queue)
 
     def set(self, value: float) -> None:
         self.family.set(value, self.queue)
@@ -82,25 +77,25 @@ class WorkqueueMetricsProvider:
             "workqueue_retries_total", "Total number of retries handled by workqueue", _NAME
         )
 
-    def new_depth_metric(self, name: str) -> _Gauge:
+    def depth(self, name: str) -> _Gauge:
         return _Gauge(self.depth, name)
 
-    def new_adds_metric(self, name: str) -> _Counter:
+    def adds(self, name: str) -> _Counter:
         return _Counter(self.adds, name)
 
-    def new_latency_metric(self, name: str) -> _Histogram:
+    def queue_latency(self, name: str) -> _Histogram:
         return _Histogram(self.latency, name)
 
-    def new_work_duration_metric(self, name: str) -> _Histogram:
+    def work_duration(self, name: str) -> _Histogram:
         return _Histogram(self.work_duration, name)
 
-    def new_unfinished_work_seconds_metric(self, name: str) -> _Gauge:
+    def unfinished_work_seconds(self, name: str) -> _Gauge:
         return _Gauge(self.unfinished, name)
 
-    def new_longest_running_processor_seconds_metric(self, name: str) -> _Gauge:
+    def longest_running_processor_seconds(self, name: str) -> _Gauge:
         return _Gauge(self.longest, name)
 
-    def new_retries_metric(self, name: str) -> _Counter:
+    def retries(self, name: str) -> _Counter:
         return _Counter(self.retries, name)
 
     def families(self) -> list[CounterFamily | GaugeFamily | HistogramFamily]:

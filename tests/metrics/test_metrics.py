@@ -215,16 +215,13 @@ def test_k8s_request_counter_names_lists_and_replicasets_n_a() -> None:
 def test_workqueue_metrics_through_the_provider() -> None:
     m = ControllerMetrics("v")
     p = m.workqueue
-    depth = p.new_depth_metric("rollouts")
-    depth.inc()
-    depth.inc()
-    depth.dec()
-    p.new_adds_metric("rollouts").inc()
-    p.new_retries_metric("rollouts").inc()
-    p.new_latency_metric("rollouts").observe(0.5)
-    p.new_work_duration_metric("rollouts").observe(0.001)
-    p.new_unfinished_work_seconds_metric("rollouts").set(3.5)
-    p.new_longest_running_processor_seconds_metric("rollouts").set(2.0)
+    p.depth("rollouts").set(1)
+    p.adds("rollouts").inc()
+    p.retries("rollouts").inc()
+    p.queue_latency("rollouts").observe(0.5)
+    p.work_duration("rollouts").observe(0.001)
+    p.unfinished_work_seconds("rollouts").set(3.5)
+    p.longest_running_processor_seconds("rollouts").set(2.0)
     assert lines(m, "workqueue_depth") == ['workqueue_depth{name="rollouts"} 1.0']
     assert lines(m, "workqueue_adds_total") == ['workqueue_adds_total{name="rollouts"} 1.0']
     assert lines(m, "workqueue_retries_total") == ['workqueue_retries_total{name="rollouts"} 1.0']
