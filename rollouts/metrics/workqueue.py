@@ -47,64 +47,64 @@ class _Histogram:
 
 class WorkqueueMetricsProvider:
     def __init__(self) -> None:
-        self.depth = GaugeFamily("workqueue_depth", "Current depth of workqueue", _NAME)
-        self.adds = CounterFamily("workqueue_adds_total", "Total number of adds handled by workqueue", _NAME)
-        self.latency = HistogramFamily(
+        self._depth = GaugeFamily("workqueue_depth", "Current depth of workqueue", _NAME)
+        self._adds = CounterFamily("workqueue_adds_total", "Total number of adds handled by workqueue", _NAME)
+        self._latency = HistogramFamily(
             "workqueue_queue_duration_seconds",
             "How long in seconds an item stays in workqueue before being requested.",
             _NAME,
             DURATION_BUCKETS,
         )
-        self.work_duration = HistogramFamily(
+        self._work_duration = HistogramFamily(
             "workqueue_work_duration_seconds",
             "How long in seconds processing an item from workqueue takes.",
             _NAME,
             DURATION_BUCKETS,
         )
-        self.unfinished = GaugeFamily(
+        self._unfinished = GaugeFamily(
             "workqueue_unfinished_work_seconds",
             "How many seconds of work has done that is in progress and hasn't been observed by "
             "work_duration. Large values indicate stuck threads. One can deduce the number of stuck "
             "threads by observing the rate at which this increases.",
             _NAME,
         )
-        self.longest = GaugeFamily(
+        self._longest = GaugeFamily(
             "workqueue_longest_running_processor_seconds",
             "How many seconds has the longest running processor for workqueue been running.",
             _NAME,
         )
-        self.retries = CounterFamily(
+        self._retries = CounterFamily(
             "workqueue_retries_total", "Total number of retries handled by workqueue", _NAME
         )
 
     def depth(self, name: str) -> _Gauge:
-        return _Gauge(self.depth, name)
+        return _Gauge(self._depth, name)
 
     def adds(self, name: str) -> _Counter:
-        return _Counter(self.adds, name)
+        return _Counter(self._adds, name)
 
     def queue_latency(self, name: str) -> _Histogram:
-        return _Histogram(self.latency, name)
+        return _Histogram(self._latency, name)
 
     def work_duration(self, name: str) -> _Histogram:
-        return _Histogram(self.work_duration, name)
+        return _Histogram(self._work_duration, name)
 
     def unfinished_work_seconds(self, name: str) -> _Gauge:
-        return _Gauge(self.unfinished, name)
+        return _Gauge(self._unfinished, name)
 
     def longest_running_processor_seconds(self, name: str) -> _Gauge:
-        return _Gauge(self.longest, name)
+        return _Gauge(self._longest, name)
 
     def retries(self, name: str) -> _Counter:
-        return _Counter(self.retries, name)
+        return _Counter(self._retries, name)
 
     def families(self) -> list[CounterFamily | GaugeFamily | HistogramFamily]:
         return [
-            self.depth,
-            self.adds,
-            self.latency,
-            self.work_duration,
-            self.unfinished,
-            self.longest,
-            self.retries,
+            self._depth,
+            self._adds,
+            self._latency,
+            self._work_duration,
+            self._unfinished,
+            self._longest,
+            self._retries,
         ]
