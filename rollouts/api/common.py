@@ -18,7 +18,19 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 #: An ``intstr.IntOrString``: 3, "3", "25%". bool is not an int here.
@@ -38,6 +50,39 @@ class ApiModel(BaseModel):
         validate_assignment=False,
         ser_json_inf_nan="strings",
     )
+
+    #: The keys of the mapping this model was loaded from, in the order they were written, so
+    #: that dumping gives the user's key order back (byte-for-byte JSON round trips). Models
+    #: built in code have none and dump in field order. Not part of equality.
+    _key_order: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_key_order(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        model = handler(data)
+        if isinstance(data, dict) and isinstance(model, ApiModel):
+            model._key_order = tuple(data)
+        return model
+
+    @model_serializer(mode="wrap")
+    def _dump_in_key_order(self, handler: SerializerFunctionWrapHandler) -> Any:
+        out = handler(self)
+        if not self._key_order or not isinstance(out, dict):
+            return out
+        rank = {key: i for i, key in enumerate(self._key_order)}
+        # keys the input did not have (set in code, or written by field name) keep field order, last
+        return dict(sorted(out.items(), key=lambda item: rank.get(item[0], len(rank))))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with upstream's names, holding only the fields that were set."""
