@@ -32,7 +32,12 @@ die() { log "$*"; exit 1; }
 bin_dir() { bash "$HACK/build-cluster.sh" path; }
 
 pid_of() { cat "$STATE/pids/$1" 2>/dev/null || true; }
-running() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# A recorded PID counts only while its command line still names our state directory (every
+# component's flags do), so a PID recycled by an unrelated process is never reported or signalled.
+running() {
+  local p; p=$(pid_of "$1")
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null && tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF "$STATE/"
+}
 
 fail_with_log() {
   log "$1 failed to come up; last lines of $STATE/logs/$1.log:"
@@ -57,11 +62,28 @@ wait_until() {
 start() {  # start <component> <binary> <args…>: background, own process group, PID recorded
   local comp=$1; shift
   if running "$comp"; then return; fi
-  setsid "$@" >"$STATE/logs/$comp.log" 2>&1 < /dev/null &
+  setsid "$@" >>"$STATE/logs/$comp.log" 2>&1 < /dev/null &
   echo $! > "$STATE/pids/$comp"
 }
 
-kc() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+stop() {  # stop <component>: TERM its process group, KILL after 5 s; forget the PID
+  local comp=$1 p
+  p=$(pid_of "$comp")
+  if running "$comp"; then
+    kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
+  fi
+  rm -f "$STATE/pids/$comp"
+}
+
+preflight() {
+  local missing=() c
+  for c in openssl curl setsid; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+  [ ${#missing[@]} = 0 ] || die "missing commands: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})"
+}
+
+kc() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" --request-timeout=30s "$@"; }
 
 make_pki() {
   local P="$STATE/pki"
@@ -123,6 +145,7 @@ smoke_ready() {
 }
 
 up() {
+  preflight
   BIN=$(bin_dir)
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
     [ -x "$BIN/$b" ] || { log "binaries missing; building (cold: about 10-30 min)"; bash "$HACK/build-cluster.sh" all >/dev/null; break; }
@@ -138,7 +161,7 @@ up() {
     --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster="rollouts-e2e=http://127.0.0.1:$ETCD_PEER_PORT" \
     --unsafe-no-fsync --auto-compaction-retention=1 --quota-backend-bytes=2147483648 --log-level=warn
-  wait_until 30 etcd curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+  wait_until 30 etcd curl --max-time 5 -sf "http://127.0.0.1:$ETCD_PORT/health"
 
   start kube-apiserver "$BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" --etcd-prefix=/registry \
@@ -148,7 +171,7 @@ up() {
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$P/sa.pub" --service-account-signing-key-file="$P/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --authorization-mode=RBAC --allow-privileged=true --v=1
-  wait_until 90 kube-apiserver curl -sf --cacert "$P/ca.crt" "https://127.0.0.1:$API_PORT/readyz"
+  wait_until 90 kube-apiserver curl --max-time 5 -sf --cacert "$P/ca.crt" "https://127.0.0.1:$API_PORT/readyz"
 
   start kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$KUBECONFIG_PATH" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false \
@@ -159,13 +182,26 @@ up() {
   start kube-scheduler "$BIN/kube-scheduler" --kubeconfig="$KUBECONFIG_PATH" \
     --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false \
     --authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics --v=1
-  cat "$BIN/../kwok-stages.yaml" "$HACK/kwok/pod-stages.yaml" > "$STATE/kwok-stages.yaml"
+  # kwok reads its stages once: when ours changed since it started, restart it.
+  cat "$BIN/../kwok-stages.yaml" "$HACK/kwok/pod-stages.yaml" > "$STATE/kwok-stages.yaml.new"
+  if ! cmp -s "$STATE/kwok-stages.yaml.new" "$STATE/kwok-stages.yaml"; then
+    if running kwok; then
+      log "pod stages changed: restarting kwok"
+      stop kwok
+      # The old kwok holds the Node's lease; a new one would wait for it to expire (40 s).
+      kc -n kube-node-lease delete lease kwok-node-0 --ignore-not-found >/dev/null
+    fi
+    rm -f "$STATE/smoke-passed"  # the new stages must pass the smoke test again
+    mv "$STATE/kwok-stages.yaml.new" "$STATE/kwok-stages.yaml"
+  else
+    rm -f "$STATE/kwok-stages.yaml.new"
+  fi
   start kwok "$BIN/kwok" --kubeconfig="$KUBECONFIG_PATH" --config="$STATE/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector= --manage-single-node= \
     --cidr=10.244.0.0/16 --node-ip=192.0.2.1 --node-lease-duration-seconds=40
-  wait_until 60 kube-controller-manager curl -skf "https://127.0.0.1:$KCM_PORT/healthz"
-  wait_until 60 kube-scheduler curl -skf "https://127.0.0.1:$SCHED_PORT/healthz"
+  wait_until 60 kube-controller-manager curl --max-time 5 -skf "https://127.0.0.1:$KCM_PORT/healthz"
+  wait_until 60 kube-scheduler curl --max-time 5 -skf "https://127.0.0.1:$SCHED_PORT/healthz"
 
   kc get node kwok-node-0 >/dev/null 2>&1 || kc apply -f - >/dev/null <<'NODE'
 apiVersion: v1
@@ -183,6 +219,7 @@ NODE
   wait_until 60 kube-controller-manager kc -n default get serviceaccount default
 
   if [ ! -f "$STATE/smoke-passed" ]; then
+    kc -n default delete deployment rollouts-smoke --ignore-not-found >/dev/null  # left by a failed up
     kc -n default create deployment rollouts-smoke --image=registry.invalid/smoke:1 --replicas=2 >/dev/null
     wait_until 90 kwok smoke_ready
     kc -n default delete deployment rollouts-smoke --wait=false >/dev/null
@@ -193,18 +230,9 @@ NODE
 }
 
 down() {
+  local i
   if [ -d "$STATE/pids" ]; then
-    local i comp p
-    for ((i=${#COMPONENTS[@]}-1; i>=0; i--)); do
-      comp=${COMPONENTS[$i]}; p=$(pid_of "$comp")
-      [ -n "$p" ] || continue
-      if kill -0 "$p" 2>/dev/null; then
-        kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null || true
-      fi
-      rm -f "$STATE/pids/$comp"
-    done
+    for ((i=${#COMPONENTS[@]}-1; i>=0; i--)); do stop "${COMPONENTS[$i]}"; done
   fi
   rm -rf "$STATE"
   log "stopped; state removed"
@@ -216,6 +244,12 @@ status() {
     if running "$comp"; then printf '%-24s running (pid %s)\n' "$comp" "$(pid_of "$comp")"
     else printf '%-24s stopped\n' "$comp"; rc=1; fi
   done
+  if [ -f "$STATE/pki/ca.crt" ] && curl -sf --max-time 5 --cacert "$STATE/pki/ca.crt" \
+       "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
+    printf '%-24s ready at https://127.0.0.1:%s (KUBECONFIG=%s)\n' api "$API_PORT" "$KUBECONFIG_PATH"
+  else
+    printf '%-24s not ready\n' api; rc=1
+  fi
   return $rc
 }
 
