@@ -1,0 +1,298 @@
+"""The local control plane does what the other e2e tests rely on.
+
+Real kube-controller-manager, scheduler and kwok: Deployments get Ready Pods, the
+``rollouts.test/*`` labels of ``hack/kwok/pod-stages.yaml`` give not-ready, crash-looping and
+failing-Job Pods, and the garbage collector removes an owned ReplicaSet's Pods. A second part tests
+the harness itself (waiting, diagnosis, the controller process) where that needs no controller.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from e2e.harness import ControllerProcess, Kubectl, WaitTimeout, diagnosis, wait_for
+from e2e.harness.namespaces import namespace_name
+
+pytestmark = pytest.mark.e2e
+
+WAIT = 30.0
+# How long a Pod must keep its state to count as settled: kwok replays a matching stage at once,
+# so two racing stages (or one matching its own result) would change the Pod within this time.
+SETTLE = 3.0
+
+
+def deployment(name: str, replicas: int, pod_labels: dict[str, str] | None = None) -> dict[str, Any]:
+    labels = {"app": name, **(pod_labels or {})}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "main", "image": "registry.invalid/app:1"}]},
+            },
+        },
+    }
+
+
+def job(name: str, pod_labels: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "metadata": {"labels": pod_labels or {}},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "main", "image": "registry.invalid/job:1"}],
+                },
+            },
+        },
+    }
+
+
+def condition(obj: dict[str, Any], kind: str) -> str | None:
+    for cond in obj.get("status", {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return str(cond.get("status"))
+    return None
+
+
+def pods(kubectl: Kubectl, selector: str) -> list[dict[str, Any]]:
+    return kubectl.list("pods", "-l", selector)
+
+
+def pods_where(kubectl: Kubectl, selector: str, count: int, check: Any) -> list[dict[str, Any]]:
+    """Wait until exactly ``count`` pods match ``selector`` and all satisfy ``check``."""
+
+    def done() -> list[dict[str, Any]] | None:
+        found = pods(kubectl, selector)
+        return found if len(found) == count and all(check(p) for p in found) else None
+
+    return wait_for(
+        done,
+        timeout=WAIT,
+        describe=f"{count} pod(s) with {selector} in the expected state",
+        diagnose=diagnosis(kubectl),
+    )
+
+
+def assert_settled(kubectl: Kubectl, selector: str) -> list[dict[str, Any]]:
+    """No pod with ``selector`` changes during SETTLE seconds (no stage race or replay)."""
+    before = {p["metadata"]["name"]: p["metadata"]["resourceVersion"] for p in pods(kubectl, selector)}
+    time.sleep(SETTLE)
+    after_pods = pods(kubectl, selector)
+    after = {p["metadata"]["name"]: p["metadata"]["resourceVersion"] for p in after_pods}
+    assert after == before, "pods kept changing: kwok stages race or replay"
+    return after_pods
+
+
+def running_ready(pod: dict[str, Any]) -> bool:
+    return pod["status"].get("phase") == "Running" and condition(pod, "Ready") == "True"
+
+
+def running_not_ready(pod: dict[str, Any]) -> bool:
+    return pod["status"].get("phase") == "Running" and condition(pod, "Ready") == "False"
+
+
+def waiting_reason(pod: dict[str, Any]) -> str | None:
+    statuses = pod["status"].get("containerStatuses") or [{}]
+    return statuses[0].get("state", {}).get("waiting", {}).get("reason")
+
+
+# ---------------------------------------------------------------------------------------------
+# The cluster
+
+
+def test_deployment_pods_become_ready_on_the_fake_node(kubectl: Kubectl) -> None:
+    kubectl.apply(deployment("web", 3))
+    wait_for(
+        lambda: kubectl.get("deployment", "web").get("status", {}).get("readyReplicas") == 3,
+        timeout=WAIT,
+        describe="deployment/web 3/3 ready",
+        diagnose=diagnosis(kubectl, ["deployment/web"]),
+    )
+    found = assert_settled(kubectl, "app=web")
+    assert len(found) == 3
+    assert all(running_ready(p) for p in found)
+    assert {p["spec"]["nodeName"] for p in found} == {"kwok-node-0"}
+    assert all(p["status"].get("podIP") for p in found)
+
+
+def test_ready_false_label_keeps_pods_running_but_not_ready(kubectl: Kubectl) -> None:
+    kubectl.apply(deployment("slow", 2, {"rollouts.test/ready": "false"}))
+    pods_where(kubectl, "app=slow", 2, running_not_ready)
+    found = assert_settled(kubectl, "app=slow")
+    assert all(running_not_ready(p) for p in found)
+    assert not kubectl.get("deployment", "slow").get("status", {}).get("availableReplicas")
+
+    # Removing the label from a live pod makes it Ready (tests use this to "heal" a canary).
+    name = found[0]["metadata"]["name"]
+    kubectl("label", "pod", name, "rollouts.test/ready-")
+    wait_for(
+        lambda: running_ready(kubectl.get("pod", name)),
+        timeout=WAIT,
+        describe=f"pod {name} Ready after removing the label",
+        diagnose=diagnosis(kubectl, [f"pod/{name}"]),
+    )
+    # ... and putting it back makes it not ready again.
+    kubectl("label", "pod", name, "rollouts.test/ready=false")
+    wait_for(
+        lambda: running_not_ready(kubectl.get("pod", name)),
+        timeout=WAIT,
+        describe=f"pod {name} not Ready after labelling it again",
+        diagnose=diagnosis(kubectl, [f"pod/{name}"]),
+    )
+
+
+def test_crash_label_makes_pods_crash_loop(kubectl: Kubectl) -> None:
+    kubectl.apply(deployment("crashy", 2, {"rollouts.test/crash": "true"}))
+    pods_where(kubectl, "app=crashy", 2, lambda p: waiting_reason(p) == "CrashLoopBackOff")
+    found = assert_settled(kubectl, "app=crashy")
+    for pod in found:
+        assert running_not_ready(pod)
+        status = pod["status"]["containerStatuses"][0]
+        assert status["ready"] is False
+        assert status["restartCount"] > 0
+        assert status["lastState"]["terminated"]["exitCode"] == 1
+    assert not kubectl.get("deployment", "crashy").get("status", {}).get("availableReplicas")
+
+
+def terminated_exit_code(pod: dict[str, Any]) -> int:
+    return int(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"])
+
+
+def test_job_pods_succeed_by_default(kubectl: Kubectl) -> None:
+    kubectl.apply(job("ok"))
+    wait_for(
+        lambda: condition(kubectl.get("job", "ok"), "Complete") == "True",
+        timeout=WAIT,
+        describe="job/ok Complete",
+        diagnose=diagnosis(kubectl, ["job/ok"]),
+    )
+    (pod,) = pods(kubectl, "job-name=ok")
+    assert pod["status"]["phase"] == "Succeeded"
+    assert terminated_exit_code(pod) == 0
+
+
+def test_job_fail_label_makes_job_pods_fail(kubectl: Kubectl) -> None:
+    kubectl.apply(job("bad", {"rollouts.test/job-fail": "true"}))
+    wait_for(
+        lambda: condition(kubectl.get("job", "bad"), "Failed") == "True",
+        timeout=WAIT,
+        describe="job/bad Failed",
+        diagnose=diagnosis(kubectl, ["job/bad"]),
+    )
+    (pod,) = pods(kubectl, "job-name=bad")
+    assert pod["status"]["phase"] == "Failed"
+    assert terminated_exit_code(pod) == 1
+    assert condition(kubectl.get("job", "bad"), "Complete") != "True"
+
+
+def test_deleting_an_owning_replicaset_garbage_collects_its_pods(kubectl: Kubectl) -> None:
+    manifest = deployment("owned", 3)
+    manifest["kind"] = "ReplicaSet"
+    kubectl.apply(manifest)
+    found = pods_where(kubectl, "app=owned", 3, running_ready)
+    owner_uid = kubectl.get("replicaset", "owned")["metadata"]["uid"]
+    assert all(p["metadata"]["ownerReferences"][0]["uid"] == owner_uid for p in found)
+
+    # A graceful delete (30s grace period) finishes at once: kwok deletes terminating pods.
+    kubectl("delete", "replicaset", "owned", "--cascade=background", "--wait=false")
+    wait_for(
+        lambda: pods(kubectl, "app=owned") == [],
+        timeout=WAIT,
+        describe="the garbage collector and kwok remove the ReplicaSet's pods",
+        diagnose=diagnosis(kubectl),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The harness
+
+
+def test_wait_for_timeout_reports_what_and_why(kubectl: Kubectl) -> None:
+    kubectl.apply(deployment("never", 1, {"rollouts.test/ready": "false"}))
+    with pytest.raises(WaitTimeout) as raised:
+        wait_for(
+            lambda: kubectl.get("deployment", "never").get("status", {}).get("availableReplicas"),
+            timeout=3,
+            describe="deployment/never available",
+            diagnose=diagnosis(kubectl, ["deployment/never", "pod/absent"]),
+        )
+    message = str(raised.value)
+    assert "timed out after 3s waiting for: deployment/never available" in message
+    assert "--- deployment/never" in message and "replicas: 1" in message
+    assert "could not get pod/absent" in message
+    assert "ScalingReplicaSet" in message  # the namespace's Events
+
+
+def test_wait_for_returns_the_predicates_value_and_quotes_the_last_kubectl_error(kubectl: Kubectl) -> None:
+    assert wait_for(lambda: "value", timeout=1, describe="immediately") == "value"
+    with pytest.raises(WaitTimeout, match=r"last kubectl error: .*NotFound"):
+        wait_for(lambda: kubectl.get("configmap", "missing"), timeout=1, describe="configmap/missing")
+
+
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
+@given(st.text(max_size=200))
+def test_namespace_names_are_dns_labels(test_name: str) -> None:
+    name = namespace_name(test_name)
+    assert len(name) <= 63
+    assert DNS_LABEL.fullmatch(name), name
+    assert name.startswith("e2e-") and "--" not in name
+
+
+def test_namespace_fixture_gives_a_fresh_namespace_with_a_service_account(kubectl: Kubectl) -> None:
+    assert kubectl.namespace is not None and kubectl.namespace.startswith("e2e-")
+    assert kubectl.get("serviceaccount", "default")["metadata"]["namespace"] == kubectl.namespace
+    assert kubectl.list("deployments") == []
+
+
+PROGRAM_IGNORING_SIGTERM = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "print('started', flush=True)\n"
+    "time.sleep(60)\n"
+)
+PROGRAM_EXITING_ON_SIGTERM = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
+    "print('started', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("program", "killed", "returncode"),
+    [(PROGRAM_EXITING_ON_SIGTERM, False, 0), (PROGRAM_IGNORING_SIGTERM, True, -9)],
+    ids=["graceful", "killed"],
+)
+def test_controller_process_logs_to_a_file_and_stops(
+    tmp_path: Path, program: str, killed: bool, returncode: int
+) -> None:
+    log = tmp_path / "controller.log"
+    process = ControllerProcess(
+        tmp_path / "kubeconfig", log, command=[sys.executable, "-c", program], stop_timeout=1.0
+    )
+    with process:
+        wait_for(lambda: "started" in process.log_tail(), timeout=10, describe="the process's first line")
+        assert process.alive()
+    assert not process.alive()
+    assert process.killed is killed
+    assert process.returncode == returncode
+    assert process.stop() == returncode  # idempotent
