@@ -78,6 +78,7 @@ def validate_metric(metric: Metric, path: str) -> list[FieldError]:
     errors: list[FieldError] = []
     if not metric.name:
         errors.append(FieldError(f"{path}.name", REQUIRED))
+    errors.extend(_int_or_placeholder_errors(metric, path))
     errors.extend(_limit_errors(metric, path))
 
     count = defaults.int_value(metric.count)
@@ -93,6 +94,30 @@ def validate_metric(metric: Metric, path: str) -> list[FieldError]:
         errors.append(FieldError(f"{path}.provider", "no provider specified"))
     else:
         errors.extend(validate_provider(metric.provider, f"{path}.provider"))
+    return errors
+
+
+_INT_OR_STRING_FIELDS = (
+    ("count", "count"),
+    ("failure_limit", "failureLimit"),
+    ("inconclusive_limit", "inconclusiveLimit"),
+    ("consecutive_error_limit", "consecutiveErrorLimit"),
+    ("consecutive_success_limit", "consecutiveSuccessLimit"),
+)
+
+
+def _int_or_placeholder_errors(metric: Metric, path: str) -> list[FieldError]:
+    """A string count/limit must be a number or a placeholder. Upstream silently reads anything
+    else ("5m", "25%") as 0, which is never what was meant, so it is reported here."""
+    errors: list[FieldError] = []
+    for attr, name in _INT_OR_STRING_FIELDS:
+        value = getattr(metric, attr)
+        if isinstance(value, str) and not is_templated(value) and not re.fullmatch(r"[+-]?\d+", value):
+            errors.append(
+                FieldError(
+                    f"{path}.{name}", f'{name} must be an integer or an argument placeholder, not "{value}"'
+                )
+            )
     return errors
 
 

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from rollouts.api import analysis_defaults as d
 from rollouts.api.analysis import Metric
-from rollouts.api.experiment import Experiment, TemplateSpec
 
 
 def _metric(**fields: object) -> Metric:
@@ -38,18 +37,6 @@ def test_limits_default_like_upstream() -> None:
     m = _metric(failureLimit=-1, inconclusiveLimit="2", consecutiveErrorLimit=0, consecutiveSuccessLimit=3)
     assert (d.failure_limit(m), d.inconclusive_limit(m), d.consecutive_error_limit(m)) == (-1, 2, 0)
     assert d.consecutive_success_limit(m) == 3
-
-
-def test_experiment_defaults() -> None:
-    exp = Experiment.from_dict({"spec": {"templates": [{"name": "a"}]}})
-    assert d.experiment_progress_deadline_seconds(exp) == 600
-    assert d.experiment_scale_down_delay_seconds(exp) == 30
-    assert exp.spec.templates is not None
-    assert d.template_replicas(exp.spec.templates[0]) == 1
-    exp = Experiment.from_dict({"spec": {"progressDeadlineSeconds": 30, "scaleDownDelaySeconds": 0}})
-    assert d.experiment_progress_deadline_seconds(exp) == 30
-    assert d.experiment_scale_down_delay_seconds(exp) == 0
-    assert d.template_replicas(TemplateSpec(replicas=0)) == 0
 
 
 @given(st.integers(-(2**31), 2**31 - 1))

@@ -19,7 +19,7 @@ from rollouts.api.analysis import (
     MetricProvider,
 )
 from rollouts.api.common import ManifestError
-from rollouts.api.experiment import Experiment, TemplateStatusCode
+from rollouts.api.experiment import TemplateStatusCode
 from rollouts.api.validation_analysis import VALIDATORS
 from tests.api._manifests import fixture_paths, load
 
@@ -159,14 +159,6 @@ def test_phase_completion_sets() -> None:
         "Failed",
         "Error",
     ]
-
-
-def test_experiment_template_labels_are_read_from_the_pod_template() -> None:
-    doc = yaml.safe_load((Path(__file__).parent / "analysis_manifests/valid/experiment.yaml").read_text())
-    exp = Experiment.from_dict(doc)
-    assert exp.spec.templates is not None
-    assert exp.spec.templates[0].template_labels() == {"app": "checkout", "variant": "baseline"}
-    assert exp.spec.analyses is not None and exp.spec.analyses[0].required_for_completion is True
 
 
 # ---------------------------------------------------------------------------------------------

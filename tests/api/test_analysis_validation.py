@@ -14,12 +14,10 @@ import yaml
 
 from rollouts.api.analysis import AnalysisRun, AnalysisTemplate, Metric
 from rollouts.api.common import FieldError
-from rollouts.api.experiment import Experiment
 from rollouts.api.validation_analysis import (
     VALIDATORS,
     validate_analysis_run,
     validate_analysis_template,
-    validate_experiment,
     validate_metric,
 )
 from tests.api._manifests import fixture_paths, load
@@ -76,64 +74,3 @@ def test_template_with_only_nested_templates_needs_no_metrics() -> None:
 def test_run_without_metrics_is_invalid_even_with_nothing_else() -> None:
     run = AnalysisRun.from_dict({"spec": {}})
     assert validate_analysis_run(run) == [FieldError("spec.metrics", "no metrics specified")]
-
-
-def test_experiment_template_within_default_deadline() -> None:
-    exp = Experiment.from_dict(
-        {
-            "metadata": {"name": "e"},
-            "spec": {
-                "templates": [
-                    {
-                        "name": "t",
-                        "minReadySeconds": 600,
-                        "selector": {"matchLabels": {"a": "b"}},
-                        "template": {"metadata": {"labels": {"a": "b"}}},
-                    }
-                ]
-            },
-        }
-    )
-    assert validate_experiment(exp) == []
-    assert exp.spec.templates is not None
-    exp.spec.templates[0].min_ready_seconds = 601
-    assert [e.path for e in validate_experiment(exp)] == ["spec.templates[0].minReadySeconds"]
-
-
-@pytest.mark.parametrize(
-    ("selector", "labels", "ok"),
-    [
-        (
-            {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]},
-            {"tier": "web"},
-            True,
-        ),
-        (
-            {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]},
-            {"tier": "db"},
-            False,
-        ),
-        ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, {"app": "x"}, True),
-        ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, {"tier": "x"}, False),
-        ({"matchExpressions": [{"key": "tier", "operator": "Like"}]}, {"tier": "x"}, False),
-        ({"matchLabels": {"app": "x"}}, {}, False),
-    ],
-)
-def test_selector_must_select_the_template_labels(
-    selector: dict[str, object], labels: dict[str, str], ok: bool
-) -> None:
-    exp = Experiment.from_dict(
-        {
-            "spec": {
-                "templates": [
-                    {"name": "t", "selector": selector, "template": {"metadata": {"labels": labels}}}
-                ]
-            }
-        }
-    )
-    expected = (
-        []
-        if ok
-        else [FieldError("spec.templates[0].selector", "`selector` does not match template `labels`")]
-    )
-    assert validate_experiment(exp) == expected
