@@ -16,9 +16,24 @@ KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
 BIN="$CACHE/cluster/$KEY/bin"
 SRC="$CACHE/cluster/src"
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
-mkdir -p "$BIN" "$SRC"
 
 log() { printf '[build-cluster] %s\n' "$*" >&2; }
+
+# kwok v0.8.0's go.mod says go 1.26.0 and GOTOOLCHAIN=local forbids fetching a toolchain.
+GO_MIN_MINOR=26
+need_go() {
+  command -v go >/dev/null 2>&1 || {
+    log "go not found: install Go 1.$GO_MIN_MINOR or newer (https://go.dev/doc/install) and put it on PATH"
+    exit 1
+  }
+  local v minor
+  v=$(go env GOVERSION)           # e.g. go1.26.8
+  minor=$(echo "${v#go}" | cut -d. -f2)
+  if ! [ "$minor" -ge "$GO_MIN_MINOR" ] 2>/dev/null; then
+    log "$v is too old: Go 1.$GO_MIN_MINOR or newer is needed"
+    exit 1
+  fi
+}
 
 build_kubernetes() {
   local want=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
@@ -77,6 +92,13 @@ build_kwok() {
   done > "$BIN/../kwok-stages.yaml"
 }
 
+if [ "${1:-all}" != path ]; then
+  need_go
+  mkdir -p "$BIN" "$SRC"
+  # One build at a time per cache (two test runs may start together); the second waits.
+  exec 9>"$CACHE/cluster/build.lock"
+  if ! flock -n 9; then log "another build holds $CACHE/cluster/build.lock; waiting"; flock 9; fi
+fi
 start=$(date +%s)
 case "${1:-all}" in
   all) build_etcd; build_kwok; build_kubernetes ;;

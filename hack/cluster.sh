@@ -62,7 +62,8 @@ wait_until() {
 start() {  # start <component> <binary> <args…>: background, own process group, PID recorded
   local comp=$1; shift
   if running "$comp"; then return; fi
-  setsid "$@" >>"$STATE/logs/$comp.log" 2>&1 < /dev/null &
+  # fd 8 is the state lock (lock_state): a component must not inherit and hold it.
+  setsid "$@" >>"$STATE/logs/$comp.log" 2>&1 </dev/null 8>&- &
   echo $! > "$STATE/pids/$comp"
 }
 
@@ -79,7 +80,7 @@ stop() {  # stop <component>: TERM its process group, KILL after 5 s; forget the
 
 preflight() {
   local missing=() c
-  for c in openssl curl setsid; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+  for c in openssl curl setsid flock; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
   [ ${#missing[@]} = 0 ] || die "missing commands: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})"
 }
 
@@ -253,10 +254,17 @@ status() {
   return $rc
 }
 
+# up and down change the state directory: one at a time (two test runs may start together).
+lock_state() {
+  mkdir -p "$(dirname "$STATE")"
+  exec 8>"${STATE%/}.lock"
+  flock 8
+}
+
 case "${1:-}" in
   build) bash "$HACK/build-cluster.sh" all ;;
-  up) up ;;
-  down) down ;;
+  up) lock_state; up ;;
+  down) lock_state; down ;;
   status) status ;;
   kubeconfig) echo "$KUBECONFIG_PATH" ;;
   kubectl) shift; BIN=$(bin_dir); kc "$@" ;;
