@@ -22,5 +22,6 @@ if [ "${ROLLOUTS_SKIP_E2E:-}" = 1 ]; then
   exit 0
 fi
 echo "== e2e tests on the local control plane"
-bash hack/build-cluster.sh all >/dev/null
-uv run pytest -q e2e -p no:randomly
+# Builds the binaries on a fresh machine (needs Go; about 10 min cold), reuses a running cluster.
+kubeconfig=$(bash hack/cluster.sh up)
+ROLLOUTS_E2E_KUBECONFIG="$kubeconfig" uv run pytest -q e2e -p no:randomly
