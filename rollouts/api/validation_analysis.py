@@ -270,17 +270,25 @@ def _datadog_errors(dd: DatadogMetric, path: str) -> list[FieldError]:
 # args, dry-run, retention
 
 
+def _name_error(
+    name: str | None, seen: set[str], path: str, duplicate: str, missing: str = REQUIRED
+) -> FieldError | None:
+    """A list item's name must be set and unique within the list; records it in ``seen``."""
+    if not name:
+        return FieldError(path, missing)
+    if name in seen:
+        return FieldError(path, duplicate)
+    seen.add(name)
+    return None
+
+
 def validate_args(args: Sequence[Argument] | None, path: str) -> list[FieldError]:
     errors: list[FieldError] = []
     seen: set[str] = set()
     for i, arg in enumerate(args or []):
         item = f"{path}[{i}]"
-        if not arg.name:
-            errors.append(FieldError(f"{item}.name", REQUIRED))
-        elif arg.name in seen:
-            errors.append(FieldError(f"{item}.name", f"duplicate argument name '{arg.name}'"))
-        else:
-            seen.add(arg.name)
+        if error := _name_error(arg.name, seen, f"{item}.name", f"duplicate argument name '{arg.name}'"):
+            errors.append(error)
         if arg.value is not None and arg.value_from is not None:
             errors.append(FieldError(item, "value and valueFrom are mutually exclusive"))
         source = arg.value_from
@@ -390,19 +398,14 @@ def validate_experiment(experiment: Experiment) -> list[FieldError]:
                     f"Check template index {i}",
                 )
             )
-        if not template.name:
-            errors.append(
-                FieldError(f"{item}.name", f"Experiment {name} has empty template name at index {i}")
-            )
-        elif template.name in seen:
-            errors.append(
-                FieldError(
-                    f"{item}.name",
-                    f"Experiment {name} has repeated template name '{template.name}' in templates",
-                )
-            )
-        else:
-            seen.add(template.name)
+        if error := _name_error(
+            template.name,
+            seen,
+            f"{item}.name",
+            duplicate=f"Experiment {name} has repeated template name '{template.name}' in templates",
+            missing=f"Experiment {name} has empty template name at index {i}",
+        ):
+            errors.append(error)
         if template.replicas is not None and template.replicas < 0:
             errors.append(FieldError(f"{item}.replicas", "replicas must be >= 0"))
         if template.template is None:
@@ -434,12 +437,8 @@ def _experiment_analyses(experiment: Experiment) -> list[FieldError]:
     seen: set[str] = set()
     for i, ref in enumerate(experiment.spec.analyses or []):
         item = f"spec.analyses[{i}]"
-        if not ref.name:
-            errors.append(FieldError(f"{item}.name", REQUIRED))
-        elif ref.name in seen:
-            errors.append(FieldError(f"{item}.name", f"duplicate analysis name '{ref.name}'"))
-        else:
-            seen.add(ref.name)
+        if error := _name_error(ref.name, seen, f"{item}.name", f"duplicate analysis name '{ref.name}'"):
+            errors.append(error)
         if not ref.template_name:
             errors.append(FieldError(f"{item}.templateName", REQUIRED))
         errors.extend(validate_args(ref.args, f"{item}.args"))
