@@ -11,8 +11,9 @@ A key is in at most one of three places, and the queue's invariants are stated o
   added any number of times while it waits is handed out once ("once per dirty period").
 
 Delayed keys (:meth:`WorkQueue.add_after`) wait in a :class:`~rollouts.workqueue.deadlines.DeadlineHeap`
-until their deadline on the injected clock; the heap is polled whenever a getter looks at the
-queue and by one background task (see :meth:`WorkQueue.run`) that wakes blocked getters when a
+until their deadline on the injected clock; the heap is polled at the start of every public
+operation (so the FIFO order is as if each key had been added exactly at its deadline) and by one
+background task (see :meth:`WorkQueue.run`) that wakes blocked getters when a
 deadline passes. The same task group publishes the unfinished-work gauges every 0.5 s, as client-go
 does. Use the queue as an async context manager, or run :meth:`WorkQueue.run` in your own
 TaskGroup; either way nothing outlives :meth:`WorkQueue.shutdown`.
@@ -95,6 +96,10 @@ class WorkQueue(Generic[K]):
 
     def add(self, key: K) -> None:
         """Mark ``key`` as needing processing. No-op if it already does, or after shut-down."""
+        self._promote_due()
+        self._add(key)
+
+    def _add(self, key: K) -> None:
         if self._shutting_down or key in self._dirty:
             return
         self._dirty.add(key)
@@ -112,9 +117,10 @@ class WorkQueue(Generic[K]):
             raise ValueError(f"delay for {key!r} must be a finite number of seconds, got {delay!r}")
         if self._shutting_down:
             return
+        self._promote_due()
         self._retries.inc()
         if delay <= 0:
-            self.add(key)
+            self._add(key)
             return
         if self._delayed.schedule(key, self._clock.monotonic() + delay):
             self._deadline_changed.set()
@@ -155,6 +161,7 @@ class WorkQueue(Generic[K]):
 
     def done(self, key: K) -> None:
         """The worker holding ``key`` has finished; re-queue it if it was added meanwhile."""
+        self._promote_due()
         started = self._processing.pop(key, None)
         if started is None:
             raise ValueError(f"done({key!r}) on queue {self.name!r}: the key is not being processed")
@@ -268,9 +275,12 @@ class WorkQueue(Generic[K]):
                 return
 
     def _promote_due(self) -> None:
+        # Called first by every public operation, so keys enter the FIFO in the order they would
+        # have if each had been added exactly at its deadline, however late the background
+        # waiter runs.
         if self._delayed:
             for key in self._delayed.pop_due(self._clock.monotonic()):
-                self.add(key)
+                self._add(key)
 
     async def _release_delayed_keys(self) -> None:
         # Sleeps until the earliest deadline, or until an earlier one is scheduled, then adds the

@@ -321,3 +321,14 @@ async def test_metrics_follow_client_go_accounting() -> None:
         assert record.retries.value == 2
         queue.shutdown()
         assert record.depth.value == 0
+
+
+async def test_due_keys_enter_the_fifo_at_their_deadline_even_without_the_background_task() -> None:
+    # No run(): only the queue's own polling releases delayed keys, and it must order them as if
+    # they had been added at their deadline — before a key added afterwards.
+    clock = FakeClock()
+    queue = make_queue(clock)
+    queue.add_after("early", 1.0)
+    await clock.advance(1.0)
+    queue.add("late")
+    assert drain_ready(queue) == ["early", "late"]
