@@ -9,16 +9,19 @@ the harness itself (waiting, diagnosis, the controller process) where that needs
 from __future__ import annotations
 
 import re
+import secrets
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from e2e.harness import ControllerProcess, Kubectl, WaitTimeout, diagnosis, wait_for
+from e2e.harness import Cluster, ControllerProcess, Kubectl, WaitTimeout, diagnosis, install_crds, wait_for
+from e2e.harness.crds import crd_names
 from e2e.harness.namespaces import namespace_name
 
 pytestmark = pytest.mark.e2e
@@ -247,6 +250,52 @@ def test_wait_for_returns_the_predicates_value_and_quotes_the_last_kubectl_error
 
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+
+
+def throwaway_crd(plural: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.e2e.rollouts.test"},
+        "spec": {
+            "group": "e2e.rollouts.test",
+            "names": {"kind": plural.capitalize()[:-1], "plural": plural},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                    },
+                }
+            ],
+        },
+    }
+
+
+def test_crd_names_reads_multi_document_files_and_ignores_other_kinds(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        yaml.safe_dump_all([throwaway_crd("gadgets"), {"kind": "ConfigMap", "metadata": {"name": "x"}}])
+    )
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(throwaway_crd("doodads")))
+    (tmp_path / "notes.txt").write_text("not yaml: [")
+    assert crd_names(tmp_path) == ["doodads.e2e.rollouts.test", "gadgets.e2e.rollouts.test"]
+    assert install_crds(Kubectl(Path("/nonexistent/kubectl"), Path("/nonexistent")), tmp_path / "empty") == []
+
+
+def test_install_crds_applies_and_waits_until_established(cluster: Cluster, tmp_path: Path) -> None:
+    plural = f"widgets{secrets.token_hex(3)}"  # fresh per run: CRD deletion finishes asynchronously
+    (tmp_path / "widgets.yaml").write_text(yaml.safe_dump(throwaway_crd(plural)))
+    cluster_scoped = cluster.kubectl.in_namespace(None)
+    try:
+        names = install_crds(cluster.kubectl, tmp_path)
+        assert names == [f"{plural}.e2e.rollouts.test"]
+        # Established means the API serves the kind right now: listing it must work at once.
+        assert cluster_scoped.list(f"{plural}.e2e.rollouts.test", "--all-namespaces") == []
+    finally:
+        cluster_scoped("delete", "crd", f"{plural}.e2e.rollouts.test", "--ignore-not-found", "--wait=false")
 
 
 @given(st.text(max_size=200))
