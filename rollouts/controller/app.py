@@ -201,8 +201,8 @@ class ControllerApp:
         if elector_task is not None:
             elector_task.cancel()
             await asyncio.wait([elector_task])
-            if self.elector is not None and await self.elector.release():
-                log.info("lease released")
+            if self.elector is not None:
+                await self.elector.release()
         for server in servers:
             server.cancel()
 

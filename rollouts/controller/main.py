@@ -1,10 +1,95 @@
-"""Entry point of the controller process (flags and wiring arrive with the runtime issue)."""
+"""``python -m rollouts`` / ``rollouts-controller``: parse flags, set up logging, wire, run.
+
+Exit status: 0 after a graceful stop (SIGTERM/SIGINT), 1 when leadership was lost (the pod
+restarts as a fresh candidate), 2 on bad flags, 3 when the cluster configuration cannot be loaded.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
+from importlib.metadata import PackageNotFoundError, version
+
+import structlog
+
+from rollouts import logging as rollouts_logging
+from rollouts.clock import SystemClock
+from rollouts.controller.app import ControllerApp, Dependencies
+from rollouts.controller.controllers import ControllerRegistry
+from rollouts.controller.flags import Options, parse
+from rollouts.k8s.client import KubeClient
+from rollouts.leaderelection import default_identity
+from rollouts.leaderelection.kube import KubeLeaseApi
+from rollouts.metrics import ControllerMetrics
+
+EXIT_CONFIG = 3
+
+log = structlog.get_logger("rollouts.controller")
+
+
+def controller_version() -> str:
+    try:
+        return "v" + version("rollouts")
+    except PackageNotFoundError:
+        return "v0.0.0-unknown"
+
+
+def registry() -> ControllerRegistry:
+    """The controllers this build runs. None yet: the reconcilers register here as they land."""
+    return ControllerRegistry()
+
+
+async def run(options: Options) -> int:
+    metrics = ControllerMetrics(controller_version())
+    try:
+        client = await KubeClient.connect(
+            options.kubeconfig,
+            context=options.context,
+            qps=options.qps,
+            burst=options.burst,
+            on_request=metrics.k8s_requests,
+        )
+    except Exception as exc:  # a missing/invalid kubeconfig or service account: say so, no traceback
+        log.error("cannot load the cluster configuration", error=str(exc) or type(exc).__name__)
+        return EXIT_CONFIG
+    async with client:
+        app = ControllerApp(
+            options,
+            Dependencies(
+                client=client,
+                lease_api=KubeLeaseApi(client),
+                clock=SystemClock(),
+                metrics=metrics,
+                identity=default_identity(),
+                registry=registry(),
+            ),
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, app.stop)
+        try:
+            log.info(
+                "starting",
+                version=controller_version(),
+                namespace=options.namespace,
+                leader_elect=options.leader_elect,
+                instance_id=options.instance_id or None,
+            )
+            return await app.run()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("rollouts controller: the runtime is not wired yet", file=sys.stderr)
-    return 1
+    options = parse(argv)
+    if options.version:
+        print(f"rollouts-controller: {controller_version()}")
+        return 0
+    rollouts_logging.configure(options.loglevel, "json" if options.logformat == "json" else "text")
+    return asyncio.run(run(options))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
