@@ -250,6 +250,8 @@ class WorkQueue(Generic[K]):
 
         Returns True if every in-flight key was done in time.
         """
+        if not math.isfinite(within) or within < 0:
+            raise ValueError(f"drain bound must be a finite, non-negative number of seconds, got {within!r}")
         self.shutdown()
         return await _wait_for_event(self._clock, self._idle, within)
 

@@ -188,6 +188,14 @@ async def test_drain_with_nothing_in_flight_returns_at_once() -> None:
     assert await queue.shutdown_with_drain(within=1.0) is True
 
 
+@pytest.mark.parametrize("within", [-1.0, math.nan, math.inf])
+async def test_drain_needs_a_finite_bound(within: float) -> None:
+    queue = make_queue()
+    with pytest.raises(ValueError, match="drain bound"):
+        await queue.shutdown_with_drain(within=within)
+    assert not queue.shutting_down
+
+
 async def test_add_after_releases_the_key_at_its_deadline_and_wakes_a_getter() -> None:
     clock = FakeClock()
     async with make_queue(clock) as queue:
