@@ -66,6 +66,12 @@ class QueueSnapshot(Generic[K]):
 
 
 class WorkQueue(Generic[K]):
+    """A de-duplicating FIFO of keys with delayed adds; ``name`` labels its metrics.
+
+    ``len(queue)`` and the depth metric count the dirty keys (ready, or re-added while being
+    processed), as client-go's depth does.
+    """
+
     def __init__(self, name: str, *, clock: Clock, metrics: QueueMetricsProvider | None = None) -> None:
         self.name = name
         self._clock = clock
