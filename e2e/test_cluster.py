@@ -178,31 +178,26 @@ def terminated_exit_code(pod: dict[str, Any]) -> int:
     return int(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"])
 
 
-def test_job_pods_succeed_by_default(kubectl: Kubectl) -> None:
-    kubectl.apply(job("ok"))
+@pytest.mark.parametrize(
+    ("labels", "final_condition", "phase", "exit_code"),
+    [({}, "Complete", "Succeeded", 0), ({"rollouts.test/job-fail": "true"}, "Failed", "Failed", 1)],
+    ids=["succeeds-by-default", "job-fail-label-fails"],
+)
+def test_job_pods_finish_as_labelled(
+    kubectl: Kubectl, labels: dict[str, str], final_condition: str, phase: str, exit_code: int
+) -> None:
+    kubectl.apply(job("once", labels))
     wait_for(
-        lambda: condition(kubectl.get("job", "ok"), "Complete") == "True",
+        lambda: condition(kubectl.get("job", "once"), final_condition) == "True",
         timeout=WAIT,
-        describe="job/ok Complete",
-        diagnose=diagnosis(kubectl, ["job/ok"]),
+        describe=f"job/once {final_condition}",
+        diagnose=diagnosis(kubectl, ["job/once"]),
     )
-    (pod,) = pods(kubectl, "job-name=ok")
-    assert pod["status"]["phase"] == "Succeeded"
-    assert terminated_exit_code(pod) == 0
-
-
-def test_job_fail_label_makes_job_pods_fail(kubectl: Kubectl) -> None:
-    kubectl.apply(job("bad", {"rollouts.test/job-fail": "true"}))
-    wait_for(
-        lambda: condition(kubectl.get("job", "bad"), "Failed") == "True",
-        timeout=WAIT,
-        describe="job/bad Failed",
-        diagnose=diagnosis(kubectl, ["job/bad"]),
-    )
-    (pod,) = pods(kubectl, "job-name=bad")
-    assert pod["status"]["phase"] == "Failed"
-    assert terminated_exit_code(pod) == 1
-    assert condition(kubectl.get("job", "bad"), "Complete") != "True"
+    (pod,) = pods(kubectl, "job-name=once")
+    assert pod["status"]["phase"] == phase
+    assert terminated_exit_code(pod) == exit_code
+    other = {"Complete": "Failed", "Failed": "Complete"}[final_condition]
+    assert condition(kubectl.get("job", "once"), other) != "True"
 
 
 def test_deleting_an_owning_replicaset_garbage_collects_its_pods(kubectl: Kubectl) -> None:
