@@ -27,7 +27,7 @@ Resource quantities are kept as written ("500m" matches, but "0.5" would be cano
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 POD_TEMPLATE_HASH_LABEL = "rollouts-pod-template-hash"
@@ -255,10 +255,10 @@ def pod_template_hash(template: Mapping[str, Any], collision_count: int | None =
     return safe_encode(str(fnv32a(data)))
 
 
-def steps_hash(steps: list[Mapping[str, Any]] | None) -> str:
+def steps_hash(steps: Sequence[Mapping[str, Any]] | None) -> str:
     """``status.currentStepHash``: the same hash over the canary steps as written (JSON dicts).
 
     Steps are not typed here, so this matches upstream only when steps are written in upstream's
     field order; a mismatch only makes a controller switched from upstream restart the steps once.
     """
-    return safe_encode(str(fnv32a(("null" if steps is None else _raw(steps)).encode())))
+    return safe_encode(str(fnv32a(("null" if steps is None else _raw(list(steps))).encode())))

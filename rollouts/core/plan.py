@@ -1,0 +1,740 @@
+"""The plan: what the Rollout reconciler should change in the cluster, computed from data alone.
+
+:func:`plan_canary` takes a Rollout (the API model), its ReplicaSets (JSON dicts as cached), the
+outcome of the current step's AnalysisRun or Experiment (if any), and ``now``; it returns a
+:class:`Plan`. The reconciler applies a plan in this order: create the ReplicaSet, apply scales and
+annotations, patch Service selectors, hand weights to the router layer, merge-patch the status,
+emit the events, requeue at ``requeue_at``. Applying a plan and re-planning on the resulting
+objects must give a plan with no changes (idempotence; tested with a simulated cluster).
+
+Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
+promote-full, abort, manual pause, scale-down deadlines of the old stable, status, conditions,
+phase, events, requeue). Not yet covered (callers must not rely on it): blue-green, AnalysisRun /
+Experiment *creation* (outcomes are inputs), ephemeral metadata, anti-affinity injection,
+revisionHistoryLimit clean-up, rollbackWindow, restarts, workloadRef.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rollouts.api.rollout import Rollout
+from rollouts.core import conditions as cond
+from rollouts.core.phase import PhaseInputs, rollout_phase
+from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
+from rollouts.core.progress import DEFAULT_PROGRESS_DEADLINE_SECONDS, progress_deadline, timed_out
+from rollouts.core.replica_math import (
+    CurrentWeights,
+    ReplicaCounts,
+    basic_canary_counts,
+    canary_max_surge,
+    canary_max_unavailable,
+    traffic_routed_canary_counts,
+)
+from rollouts.core.replica_sets import (
+    DESIRED_REPLICAS_ANNOTATION,
+    REVISION_ANNOTATION,
+    SCALE_DOWN_DEADLINE_ANNOTATION,
+    ReplicaSetView,
+    find_new_replica_set,
+)
+from rollouts.core.steps import (
+    CANARY_PAUSE_STEP,
+    INCONCLUSIVE_ANALYSIS,
+    INCONCLUSIVE_EXPERIMENT,
+    Step,
+    current_set_weight,
+    current_step,
+    parse_steps,
+    pause_expires_at,
+    pause_step_completed,
+    replica_progress_threshold_met,
+    set_canary_scale_in_force,
+)
+
+DEFAULT_MAX_WEIGHT = 100
+DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
+ROLLOUT_API_VERSION = "argoproj.io/v1alpha1"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str  # "Normal" | "Warning"
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleChange:
+    """Set ``spec.replicas`` of a ReplicaSet and merge its annotations (a None value removes the key)."""
+
+    name: str
+    replicas: int
+    annotations: Mapping[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSelector:
+    """Point ``service`` at the pods of ``pod_template_hash`` (via the hash label selector)."""
+
+    service: str
+    pod_template_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredTraffic:
+    """Weights for the router layer; ``canary_weight + stable_weight == max_weight``."""
+
+    canary_weight: int
+    stable_weight: int
+    canary_hash: str
+    stable_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """The phase of the current step's AnalysisRun or Experiment, as observed by the caller."""
+
+    kind: str  # "analysis" | "experiment"
+    name: str
+    phase: str  # Pending | Running | Successful | Failed | Error | Inconclusive
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    create_replica_set: dict[str, Any] | None
+    scales: list[ScaleChange]
+    service_selectors: list[ServiceSelector]
+    traffic: DesiredTraffic | None
+    status: dict[str, Any]
+    events: list[Event]
+    requeue_at: datetime | None
+
+    @property
+    def changes_cluster(self) -> bool:
+        """Whether applying the plan would change any object other than the status."""
+        return bool(self.create_replica_set or self.scales or self.service_selectors)
+
+
+def _time(moment: datetime) -> str:
+    return cond.format_time(moment)
+
+
+def _new_replica_set(
+    ro: Rollout, template: Mapping[str, Any], pod_hash: str, revision: int, replicas: int
+) -> dict[str, Any]:
+    rs_template = copy.deepcopy(dict(template))
+    meta = rs_template.setdefault("metadata", {})
+    meta["labels"] = {**(meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: pod_hash}
+    selector = ro.spec.selector.to_dict() if ro.spec.selector else {}
+    selector["matchLabels"] = {**selector.get("matchLabels", {}), POD_TEMPLATE_HASH_LABEL: pod_hash}
+    spec: dict[str, Any] = {"replicas": 0, "selector": selector, "template": rs_template}
+    if ro.spec.min_ready_seconds:
+        spec["minReadySeconds"] = ro.spec.min_ready_seconds
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{ro.name}-{pod_hash}",
+            "namespace": ro.namespace,
+            "labels": dict(meta["labels"]),
+            "annotations": {REVISION_ANNOTATION: str(revision), DESIRED_REPLICAS_ANNOTATION: str(replicas)},
+            "ownerReferences": [
+                {
+                    "apiVersion": ROLLOUT_API_VERSION,
+                    "kind": "Rollout",
+                    "name": ro.name,
+                    "uid": ro.metadata.uid or "",
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": spec,
+    }
+
+
+@dataclass
+class _Ctx:
+    """Working state of one planning pass (never escapes this module)."""
+
+    ro: Rollout
+    now: datetime
+    replicas: int
+    steps: list[Step]
+    max_weight: int
+    traffic_routed: bool
+    new: ReplicaSetView
+    stable: ReplicaSetView | None
+    others: list[ReplicaSetView]
+    status: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+    scales: dict[str, ScaleChange] = field(default_factory=dict)
+    wakeups: list[datetime] = field(default_factory=list)
+
+    def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
+        wanted = {DESIRED_REPLICAS_ANNOTATION: str(self.replicas), **annotations}
+        changed_annotations = {k: v for k, v in wanted.items() if rs.annotations.get(k) != v}
+        if replicas == rs.spec_replicas and not changed_annotations:
+            return
+        self.scales[rs.name] = ScaleChange(rs.name, replicas, changed_annotations)
+        if replicas != rs.spec_replicas:
+            direction = "up" if replicas > rs.spec_replicas else "down"
+            self.events.append(
+                Event(
+                    "Normal",
+                    cond.SCALING_REPLICA_SET,
+                    cond.scaling_event_message(direction, rs.name, rs.revision, rs.spec_replicas, replicas),
+                )
+            )
+
+    def spec_of(self, rs: ReplicaSetView) -> int:
+        change = self.scales.get(rs.name)
+        return change.replicas if change else rs.spec_replicas
+
+
+def plan_canary(
+    ro: Rollout,
+    replica_sets: Sequence[Mapping[str, Any]],
+    now: datetime,
+    *,
+    step_outcome: StepOutcome | None = None,
+) -> Plan:
+    """Plan one reconciliation of a canary Rollout (see the module docstring for what is covered).
+
+    Raises ValueError for a Rollout that is not a canary or has no template (the reconciler turns
+    validation errors into the InvalidSpec condition before calling this).
+    """
+    canary = ro.canary
+    template = ro.spec.template
+    if canary is None or template is None:
+        raise ValueError("plan_canary needs a canary Rollout with a pod template")
+    status: dict[str, Any] = ro.status.to_dict() if ro.status else {}
+    collision = status.get("collisionCount")
+    pod_hash = pod_template_hash(template, collision)
+    raw_steps = [s.to_dict() for s in (canary.steps or [])]
+    steps = parse_steps(raw_steps)
+    step_hash = steps_hash(raw_steps)
+    routing = canary.traffic_routing
+    max_weight = (
+        routing.max_traffic_weight if routing and routing.max_traffic_weight else None
+    ) or DEFAULT_MAX_WEIGHT
+    replicas = ro.spec.replicas if ro.spec.replicas is not None else 1
+    views = [ReplicaSetView(rs) for rs in replica_sets]
+
+    events: list[Event] = []
+    created: dict[str, Any] | None = None
+    new = find_new_replica_set(template, collision, views)
+    if new is None:
+        revision = max((rs.revision for rs in views), default=0) + 1
+        created = _new_replica_set(ro, template, pod_hash, revision, replicas)
+        new = ReplicaSetView(created)
+        events.append(
+            Event(
+                "Normal", cond.NEW_REPLICA_SET_CREATED, f"Created ReplicaSet {new.name} (revision {revision})"
+            )
+        )
+    new_hash = new.pod_template_hash or pod_hash
+
+    # A changed template or changed steps restart the steps (upstream's reset).
+    if status.get("currentPodHash") != new_hash or status.get("currentStepHash") != step_hash:
+        if status.get("currentPodHash") and status.get("currentPodHash") != new_hash:
+            events.append(
+                Event("Normal", cond.ROLLOUT_UPDATED, f"Rollout updated to revision {new.revision}")
+            )
+        for key in ("pauseConditions", "abort", "abortedAt", "promoteFull"):
+            status.pop(key, None)
+        status["controllerPause"] = False
+        status.get("canary", {}).pop("currentStepAnalysisRunStatus", None)
+        status["currentStepIndex"] = 0 if steps else None
+        status["currentPodHash"] = new_hash
+        status["currentStepHash"] = step_hash
+        if status.get("stableRS") == new_hash and steps:
+            status["currentStepIndex"] = len(steps)  # rolled back to stable: nothing to step through
+            events.append(Event("Normal", cond.SKIP_STEPS, "Rollback to stable ReplicaSets"))
+
+    stable_hash = status.get("stableRS") or ""
+    if not stable_hash:
+        # Initial deploy: the first ReplicaSet is stable at once, no steps are run.
+        stable_hash = status["stableRS"] = new_hash
+        status["currentStepIndex"] = len(steps) if steps else None
+    stable = next((rs for rs in views if rs.pod_template_hash == stable_hash and rs.name != new.name), None)
+    others = [rs for rs in views if rs.name != new.name and (stable is None or rs.name != stable.name)]
+    ctx = _Ctx(ro, now, replicas, steps, max_weight, routing is not None, new, stable, others, status, events)
+
+    _handle_user_actions(ctx)
+    halted = bool(ro.spec.paused) or any(
+        p.get("reason") == INCONCLUSIVE_ANALYSIS for p in status.get("pauseConditions") or []
+    )
+    if not halted:
+        _reconcile_replica_counts(ctx)
+        _progress_steps(ctx, step_outcome)
+        _promote_if_done(ctx)
+    _scale_down_others(ctx)
+    selectors = _service_selectors(ctx)
+    traffic = _desired_traffic(ctx)
+    _compute_status(ctx)
+    return Plan(
+        create_replica_set=created,
+        scales=list(ctx.scales.values()),
+        service_selectors=selectors,
+        traffic=traffic,
+        status=ctx.status,
+        events=ctx.events,
+        requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
+    )
+
+
+def _handle_user_actions(ctx: _Ctx) -> None:
+    status = ctx.status
+    fully_promoted = status.get("stableRS") == status.get("currentPodHash")
+    if status.get("abort") and fully_promoted:
+        status.pop("abort", None)  # abort of a finished rollout is dropped silently
+    if status.get("promoteFull"):
+        status.pop("pauseConditions", None)
+        status["controllerPause"] = False
+        status.pop("abort", None)
+        if ctx.steps:
+            status["currentStepIndex"] = len(ctx.steps)
+    if status.get("abort"):
+        status.pop("pauseConditions", None)
+        status["controllerPause"] = False
+        if not status.get("abortedAt"):
+            status["abortedAt"] = _time(ctx.now)
+            ctx.events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(ctx.new.revision)))
+
+
+def _desired_weight(ctx: _Ctx) -> tuple[int | None, int]:
+    """(explicit canary replicas, weight): upstream's GetCanaryReplicasOrWeight."""
+    status = ctx.status
+    if (
+        status.get("promoteFull")
+        or status.get("stableRS") == status.get("currentPodHash")
+        or ctx.stable is None
+    ):
+        return None, ctx.max_weight
+    aborted = bool(status.get("abort"))
+    index = status.get("currentStepIndex")
+    canary = ctx.ro.canary
+    assert canary is not None
+    explicit_abort_delay = canary.abort_scale_down_delay_seconds is not None
+    scale = set_canary_scale_in_force(
+        ctx.steps,
+        index,
+        traffic_routed=ctx.traffic_routed,
+        aborted=aborted,
+        abort_delay_set=not (explicit_abort_delay and canary.abort_scale_down_delay_seconds == 0),
+    )
+    if scale is not None and scale.replicas is not None:
+        return scale.replicas, 0
+    if scale is not None and scale.weight is not None:
+        return None, scale.weight
+    return None, current_set_weight(ctx.steps, index, aborted=aborted, max_weight=ctx.max_weight)
+
+
+def _desired_counts(ctx: _Ctx) -> tuple[int, int]:
+    canary = ctx.ro.canary
+    assert canary is not None
+    explicit, weight = _desired_weight(ctx)
+    if ctx.traffic_routed:
+        weights = (ctx.status.get("canary") or {}).get("weights")
+        current = None
+        if weights:
+            current = CurrentWeights(
+                int(weights["canary"].get("weight", 0)), int(weights["stable"].get("weight", 0))
+            )
+        return traffic_routed_canary_counts(
+            replicas=ctx.replicas,
+            weight=weight,
+            max_weight=ctx.max_weight,
+            canary_scale_replicas=explicit,
+            dynamic_stable_scale=bool(canary.dynamic_stable_scale),
+            min_pods=canary.min_pods_per_replica_set,
+            current_weights=current,
+            aborted=bool(ctx.status.get("abort")),
+        )
+    stable = ctx.stable
+    return basic_canary_counts(
+        replicas=ctx.replicas,
+        weight=weight,
+        max_weight=ctx.max_weight,
+        max_surge=canary_max_surge(canary.max_surge, canary.max_unavailable, ctx.replicas),
+        max_unavailable=canary_max_unavailable(canary.max_surge, canary.max_unavailable, ctx.replicas),
+        new=ReplicaCounts(ctx.new.spec_replicas, ctx.new.available_replicas),
+        stable=ReplicaCounts(stable.spec_replicas, stable.available_replicas) if stable else None,
+        others=[ReplicaCounts(rs.spec_replicas, rs.available_replicas) for rs in ctx.others],
+    )
+
+
+def _reconcile_replica_counts(ctx: _Ctx) -> None:
+    new_count, stable_count = _desired_counts(ctx)
+    ctx.scale(ctx.new, new_count)
+    if ctx.stable is not None:
+        ctx.scale(ctx.stable, stable_count)
+
+
+def _at_desired_counts(ctx: _Ctx) -> bool:
+    canary = ctx.ro.canary
+    assert canary is not None
+    new_count, stable_count = _desired_counts(ctx)
+    threshold = canary.replica_progress_threshold.to_dict() if canary.replica_progress_threshold else None
+    if not replica_progress_threshold_met(
+        threshold, available=ctx.new.available_replicas, spec=ctx.new.spec_replicas, desired=new_count
+    ):
+        return False
+    stable_checked = not ctx.traffic_routed or not canary.dynamic_stable_scale
+    if (
+        stable_checked
+        and ctx.stable is not None
+        and not ctx.stable.spec_replicas == ctx.stable.replicas == stable_count
+    ):
+        return False
+    return ctx.traffic_routed or sum(rs.available_replicas for rs in ctx.others) == 0
+
+
+def _pause_condition(ctx: _Ctx, reason: str) -> Mapping[str, Any] | None:
+    return next((p for p in ctx.status.get("pauseConditions") or [] if p.get("reason") == reason), None)
+
+
+def _add_pause(ctx: _Ctx, reason: str) -> None:
+    if _pause_condition(ctx, reason) is None:
+        ctx.status.setdefault("pauseConditions", []).append({"reason": reason, "startTime": _time(ctx.now)})
+        ctx.status["controllerPause"] = True
+        ctx.events.append(Event("Normal", cond.ROLLOUT_PAUSED, f"Rollout is paused ({reason})"))
+
+
+def _progress_steps(ctx: _Ctx, outcome: StepOutcome | None) -> None:
+    status = ctx.status
+    if status.get("abort") or not ctx.steps:
+        return
+    index = status.get("currentStepIndex") or 0
+    step = current_step(ctx.steps, index)
+    if step is None:
+        return
+    done = False
+    if step.kind == "pause":
+        existing = _pause_condition(ctx, CANARY_PAUSE_STEP)
+        started = cond.parse_time(existing["startTime"]) if existing and existing.get("startTime") else None
+        done = pause_step_completed(
+            step, pause_started_at=started, controller_pause=bool(status.get("controllerPause")), now=ctx.now
+        )
+        if not done and existing is None and not status.get("controllerPause"):
+            _add_pause(ctx, CANARY_PAUSE_STEP)
+            started = ctx.now
+        if not done:
+            expiry = pause_expires_at(step, started)
+            if expiry is not None:
+                ctx.wakeups.append(expiry + timedelta(seconds=1))
+    elif step.kind in ("setWeight", "setCanaryScale"):
+        done = _at_desired_counts(ctx)
+    elif step.kind in ("setHeaderRoute", "setMirrorRoute"):
+        done = True
+    elif step.kind in ("analysis", "experiment") and outcome is not None and outcome.kind == step.kind:
+        if outcome.phase == "Successful":
+            done = True
+        elif outcome.phase in ("Failed", "Error"):
+            status["abort"] = True
+            _handle_user_actions(ctx)
+        elif outcome.phase == "Inconclusive":
+            _add_pause(ctx, INCONCLUSIVE_ANALYSIS if step.kind == "analysis" else INCONCLUSIVE_EXPERIMENT)
+    if done:
+        status["currentStepIndex"] = index + 1
+        status.pop("pauseConditions", None)
+        status["controllerPause"] = False
+        ctx.events.append(
+            Event(
+                "Normal",
+                cond.ROLLOUT_STEP_COMPLETED,
+                cond.step_completed_event_message(index + 1, len(ctx.steps), step.describe()),
+            )
+        )
+
+
+def _promote_if_done(ctx: _Ctx) -> None:
+    status = ctx.status
+    if status.get("abort") or status.get("stableRS") == status.get("currentPodHash"):
+        return
+    index = status.get("currentStepIndex")
+    if ctx.steps and (index or 0) < len(ctx.steps):
+        return
+    canary = ctx.ro.canary
+    assert canary is not None
+    threshold = canary.replica_progress_threshold.to_dict() if canary.replica_progress_threshold else None
+    new_spec = ctx.spec_of(ctx.new)
+    if not replica_progress_threshold_met(
+        threshold, available=ctx.new.available_replicas, spec=new_spec, desired=ctx.replicas
+    ):
+        return
+    reason = (
+        "Full promotion requested"
+        if status.get("promoteFull")
+        else f"Completed all {len(ctx.steps)} canary steps"
+    )
+    old_stable = ctx.stable
+    status["stableRS"] = status["currentPodHash"]
+    status.pop("promoteFull", None)
+    ctx.events.append(
+        Event(
+            "Normal",
+            cond.ROLLOUT_COMPLETED,
+            cond.completed_event_message(ctx.new.revision, status["currentPodHash"], reason),
+        )
+    )
+    if old_stable is not None:
+        ctx.others.append(old_stable)
+    ctx.stable = ctx.new
+
+
+def _scale_down_others(ctx: _Ctx) -> None:
+    """Drain ReplicaSets that are neither new nor stable.
+
+    Without traffic routing their pods serve traffic, so they are drained within maxUnavailable,
+    unavailable pods first. With traffic routing the previous stable keeps its pods until its
+    scale-down deadline (scaleDownDelaySeconds, default 30) and others go at once.
+    """
+    canary = ctx.ro.canary
+    assert canary is not None
+    if ctx.ro.spec.paused:
+        return
+    if not ctx.traffic_routed:
+        max_unavailable = canary_max_unavailable(canary.max_surge, canary.max_unavailable, ctx.replicas)
+        available = sum(
+            rs.available_replicas
+            for rs in [ctx.new, *ctx.others]
+            + ([ctx.stable] if ctx.stable and ctx.stable is not ctx.new else [])
+        )
+        budget = available - (ctx.replicas - max_unavailable)
+        for rs in sorted(ctx.others, key=lambda r: r.revision):
+            spec = ctx.spec_of(rs)
+            if spec == 0:
+                continue
+            unhealthy = max(0, spec - rs.available_replicas)
+            target = spec - unhealthy
+            removable = min(target, max(0, budget))
+            budget -= removable
+            ctx.scale(rs, target - removable)
+        return
+    delay = (
+        canary.scale_down_delay_seconds
+        if canary.scale_down_delay_seconds is not None
+        else DEFAULT_SCALE_DOWN_DELAY_SECONDS
+    )
+    previous_stable_hash = (ctx.ro.status.stable_rs if ctx.ro.status else None) or ""
+    for rs in ctx.others:
+        if ctx.spec_of(rs) == 0:
+            continue
+        if rs.pod_template_hash == previous_stable_hash and delay > 0 and not canary.dynamic_stable_scale:
+            deadline_text = rs.scale_down_deadline
+            if not deadline_text:
+                deadline = ctx.now + timedelta(seconds=delay)
+                ctx.scale(rs, ctx.spec_of(rs), **{SCALE_DOWN_DEADLINE_ANNOTATION: _time(deadline)})
+                ctx.wakeups.append(deadline)
+                continue
+            try:
+                deadline = cond.parse_time(deadline_text)
+            except ValueError:
+                deadline = ctx.now
+            if deadline > ctx.now:
+                ctx.wakeups.append(deadline)
+                continue
+        ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
+
+
+def _service_selectors(ctx: _Ctx) -> list[ServiceSelector]:
+    canary = ctx.ro.canary
+    assert canary is not None
+    out = []
+    stable_hash = ctx.status.get("stableRS") or ""
+    canary_hash = stable_hash if ctx.status.get("abort") else (ctx.status.get("currentPodHash") or "")
+    if canary.stable_service and stable_hash:
+        out.append(ServiceSelector(canary.stable_service, stable_hash))
+    if (
+        canary.canary_service
+        and canary_hash
+        and (ctx.new.available_replicas > 0 or canary_hash == stable_hash)
+    ):
+        out.append(ServiceSelector(canary.canary_service, canary_hash))
+    return out
+
+
+def _desired_traffic(ctx: _Ctx) -> DesiredTraffic | None:
+    if not ctx.traffic_routed:
+        return None
+    status = ctx.status
+    stable_hash = status.get("stableRS") or ""
+    if status.get("abort") or stable_hash == status.get("currentPodHash") or ctx.new.available_replicas == 0:
+        weight = 0
+    else:
+        _, weight = _desired_weight(ctx)
+    weights = {
+        "canary": {
+            "weight": weight,
+            "podTemplateHash": status.get("currentPodHash") or "",
+            "serviceName": ctx.ro.canary.canary_service or "" if ctx.ro.canary else "",
+        },
+        "stable": {
+            "weight": ctx.max_weight - weight,
+            "podTemplateHash": stable_hash,
+            "serviceName": ctx.ro.canary.stable_service or "" if ctx.ro.canary else "",
+        },
+    }
+    previous = (status.get("canary") or {}).get("weights")
+    if previous is None or previous.get("canary", {}).get("weight") != weight:
+        old = previous.get("canary", {}).get("weight", 0) if previous else 0
+        ctx.events.append(
+            Event("Normal", cond.TRAFFIC_WEIGHT_UPDATED, f"Traffic weight updated from {old} to {weight}")
+        )
+    status.setdefault("canary", {})["weights"] = weights
+    return DesiredTraffic(
+        weight, ctx.max_weight - weight, str(status.get("currentPodHash") or ""), stable_hash
+    )
+
+
+def _compute_status(ctx: _Ctx) -> None:
+    status, ro, now = ctx.status, ctx.ro, ctx.now
+    old_status: dict[str, Any] = ro.status.to_dict() if ro.status else {}
+    rs_all = [ctx.new, *ctx.others] + (
+        [ctx.stable] if ctx.stable is not None and ctx.stable is not ctx.new else []
+    )
+    status["replicas"] = sum(rs.replicas for rs in rs_all)
+    status["updatedReplicas"] = ctx.new.replicas
+    status["readyReplicas"] = sum(rs.ready_replicas for rs in rs_all)
+    status["availableReplicas"] = sum(rs.available_replicas for rs in rs_all)
+    status["HPAReplicas"] = status["replicas"]
+    status["observedGeneration"] = str(ro.metadata.generation or 0)
+    if ro.spec.selector is not None and ro.spec.selector.match_labels:
+        status["selector"] = ",".join(f"{k}={v}" for k, v in sorted(ro.spec.selector.match_labels.items()))
+    if status.get("currentStepIndex") is None:
+        status.pop("currentStepIndex", None)
+    if not status.get("pauseConditions"):
+        status.pop("pauseConditions", None)
+        status["controllerPause"] = False
+
+    conds = [cond.condition_from_dict(c, now) for c in status.get("conditions") or []]
+    available = status["availableReplicas"] >= ctx.replicas
+    conds, _ = cond.set_condition(
+        conds,
+        cond.new_condition(
+            cond.AVAILABLE,
+            available,
+            cond.AVAILABLE_REASON,
+            cond.AVAILABLE_MESSAGE if available else cond.NOT_AVAILABLE_MESSAGE,
+            now,
+        ),
+    )
+    conds = _progressing_condition(ctx, conds, old_status)
+    paused = bool(ro.spec.paused) or bool(status.get("pauseConditions"))
+    conds, _ = cond.set_condition(
+        conds, cond.new_condition(cond.PAUSED, paused, cond.ROLLOUT_PAUSED, cond.PAUSED_MESSAGE, now)
+    )
+    completed = status.get("stableRS") == status.get("currentPodHash")
+    conds, _ = cond.set_condition(
+        conds,
+        cond.new_condition(cond.COMPLETED, completed, cond.ROLLOUT_COMPLETED, cond.ROLLOUT_COMPLETED, now),
+    )
+    index = status.get("currentStepIndex")
+    healthy = (
+        status["updatedReplicas"] == ctx.replicas
+        and status["availableReplicas"] == ctx.replicas
+        and completed
+        and status["replicas"] == ctx.replicas
+        and (not ctx.steps or index is None or index == len(ctx.steps))
+    )
+    conds, _ = cond.set_condition(
+        conds,
+        cond.new_condition(
+            cond.HEALTHY,
+            healthy,
+            cond.ROLLOUT_HEALTHY,
+            cond.HEALTHY_MESSAGE if healthy else cond.NOT_HEALTHY_MESSAGE,
+            now,
+        ),
+    )
+    status["conditions"] = [cond.condition_to_dict(c) for c in conds]
+
+    phase, message = rollout_phase(
+        PhaseInputs(
+            strategy="canary",
+            spec_replicas=ctx.replicas,
+            spec_paused=bool(ro.spec.paused),
+            restart_at=ro.spec.restart_at,
+            restarted_at=status.get("restartedAt"),
+            traffic_routed=ctx.traffic_routed,
+            conditions=conds,
+            pause_reasons=[p.get("reason", "") for p in status.get("pauseConditions") or []],
+            replicas=status["replicas"],
+            updated_replicas=status["updatedReplicas"],
+            available_replicas=status["availableReplicas"],
+            current_pod_hash=status.get("currentPodHash") or "",
+            stable_rs=status.get("stableRS") or "",
+        )
+    )
+    status["phase"], status["message"] = phase.value, message
+
+
+def _progressing_condition(
+    ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any]
+) -> list[cond.Condition]:
+    status, now = ctx.status, ctx.now
+    deadline_seconds = ctx.ro.spec.progress_deadline_seconds or DEFAULT_PROGRESS_DEADLINE_SECONDS
+    current = cond.get_condition(conds, cond.PROGRESSING)
+    if status.get("abort"):
+        revision = ctx.new.revision
+        conds, _ = cond.set_condition(
+            conds,
+            cond.new_condition(
+                cond.PROGRESSING, False, cond.ROLLOUT_ABORTED, cond.aborted_message(revision), now
+            ),
+        )
+        return conds
+    if (
+        status.get("stableRS") == status.get("currentPodHash")
+        and status["availableReplicas"] >= ctx.replicas
+        and status["updatedReplicas"] == ctx.replicas
+    ):
+        conds, _ = cond.set_condition(
+            conds,
+            cond.new_condition(
+                cond.PROGRESSING, True, cond.NEW_RS_AVAILABLE, cond.rs_completed_message(ctx.new.name), now
+            ),
+        )
+        return conds
+    progressed = (
+        status.get("updatedReplicas") != old.get("updatedReplicas")
+        or status.get("availableReplicas", 0) > old.get("availableReplicas", 0)
+        or status.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+        or status.get("stableRS") != old.get("stableRS")
+        or status.get("currentStepIndex") != old.get("currentStepIndex")
+        or status.get("currentStepHash") != old.get("currentStepHash")
+    )
+    if current is None or progressed:
+        fresh = cond.new_condition(
+            cond.PROGRESSING, True, cond.REPLICA_SET_UPDATED, cond.rs_progressing_message(ctx.new.name), now
+        )
+        if current is not None and current.status == "True":
+            fresh = cond.Condition(
+                fresh.type, fresh.status, fresh.reason, fresh.message, now, current.last_transition_time
+            )
+        conds = [c for c in conds if c.type != cond.PROGRESSING] + [fresh]
+        current = fresh
+    indefinite = bool(status.get("pauseConditions")) or bool(ctx.ro.spec.paused)
+    step = current_step(ctx.steps, status.get("currentStepIndex"))
+    indefinite = indefinite or (step is not None and step.kind in ("pause", "analysis", "experiment"))
+    if not indefinite:
+        if timed_out(conds, deadline_seconds, now):
+            conds, _ = cond.set_condition(
+                conds,
+                cond.new_condition(
+                    cond.PROGRESSING, False, cond.TIMED_OUT, cond.rs_timed_out_message(ctx.new.name), now
+                ),
+            )
+        else:
+            deadline = progress_deadline(conds, deadline_seconds)
+            if deadline is not None:
+                ctx.wakeups.append(deadline + timedelta(seconds=1))
+    return conds

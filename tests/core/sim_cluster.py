@@ -1,0 +1,83 @@
+"""A tiny simulated cluster for the canary planner: ReplicaSets whose pods appear at once and
+become ready only when the test says so, and a Rollout whose status is what the last plan wrote."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rollouts.api.rollout import Rollout
+from rollouts.core.plan import Plan, StepOutcome, plan_canary
+
+
+@dataclass
+class SimCluster:
+    rollout: dict[str, Any]
+    now: datetime
+    replica_sets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created: int = 0
+
+    def model(self) -> Rollout:
+        return Rollout.from_dict(self.rollout)
+
+    def plan(self, outcome: StepOutcome | None = None) -> Plan:
+        return plan_canary(self.model(), list(self.replica_sets.values()), self.now, step_outcome=outcome)
+
+    def apply(self, plan: Plan) -> None:
+        if plan.create_replica_set is not None:
+            rs = copy.deepcopy(plan.create_replica_set)
+            self.created += 1
+            rs["metadata"]["creationTimestamp"] = (self.now + timedelta(microseconds=self.created)).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ"
+            )
+            rs["status"] = {"replicas": 0, "readyReplicas": 0, "availableReplicas": 0}
+            self.replica_sets[rs["metadata"]["name"]] = rs
+        for change in plan.scales:
+            rs = self.replica_sets[change.name]
+            rs["spec"]["replicas"] = change.replicas
+            annotations = rs["metadata"].setdefault("annotations", {})
+            for key, value in change.annotations.items():
+                if value is None:
+                    annotations.pop(key, None)
+                else:
+                    annotations[key] = value
+            # Pods are created (not ready) or deleted at once; deletions take ready pods last.
+            st = rs["status"]
+            st["replicas"] = change.replicas
+            st["readyReplicas"] = min(st["readyReplicas"], change.replicas)
+            st["availableReplicas"] = min(st["availableReplicas"], change.replicas)
+        self.rollout["status"] = copy.deepcopy(plan.status)
+
+    def make_ready(self, name: str, count: int) -> None:
+        st = self.replica_sets[name]["status"]
+        st["readyReplicas"] = st["availableReplicas"] = min(st["replicas"], st["availableReplicas"] + count)
+
+    def make_unready(self, name: str, count: int) -> None:
+        st = self.replica_sets[name]["status"]
+        st["readyReplicas"] = st["availableReplicas"] = max(0, st["availableReplicas"] - count)
+
+    def promote(self) -> None:
+        self.rollout.setdefault("spec", {})["paused"] = False
+        self.rollout.setdefault("status", {}).pop("pauseConditions", None)
+
+    def total_spec(self) -> int:
+        return sum(rs["spec"]["replicas"] for rs in self.replica_sets.values())
+
+    def total_available(self) -> int:
+        return sum(rs["status"]["availableReplicas"] for rs in self.replica_sets.values())
+
+    def settle(self, rounds: int = 60) -> Plan:
+        """Make every pod ready, promote every pause and re-plan until nothing changes."""
+        plan = self.plan()
+        for _ in range(rounds):
+            self.apply(plan)
+            for name in self.replica_sets:
+                self.make_ready(name, 10_000)
+            self.promote()
+            self.now += timedelta(seconds=31)
+            plan = self.plan()
+            if not plan.changes_cluster and plan.status == self.rollout["status"]:
+                return plan
+        return plan

@@ -1,0 +1,280 @@
+"""The canary planner against a simulated cluster: walks, user actions, safety and idempotence."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rollouts.core.plan import StepOutcome, plan_canary
+from rollouts.core.replica_math import canary_max_surge, canary_max_unavailable
+from tests.core.sim_cluster import SimCluster
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _rollout(
+    replicas: int = 4, steps: list[dict[str, Any]] | None = None, image: str = "demo:1", **canary: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": {
+                "metadata": {"labels": {"app": "demo"}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+            "strategy": {"canary": {"steps": steps if steps is not None else [], **canary}},
+        },
+    }
+
+
+def _healthy_cluster(rollout: dict[str, Any]) -> SimCluster:
+    sim = SimCluster(rollout, T0)
+    final = sim.settle()
+    assert final.status["phase"] == "Healthy", final.status
+    return sim
+
+
+def _set_image(sim: SimCluster, image: str) -> None:
+    sim.rollout["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    sim.rollout["metadata"]["generation"] += 1
+
+
+def test_initial_deploy_creates_a_replica_set_with_upstream_metadata() -> None:
+    sim = SimCluster(_rollout(), T0)
+    plan = sim.plan()
+    rs = plan.create_replica_set
+    assert rs is not None
+    name = rs["metadata"]["name"]
+    pod_hash = name.removeprefix("demo-")
+    assert rs["metadata"]["labels"]["rollouts-pod-template-hash"] == pod_hash
+    assert rs["spec"]["selector"]["matchLabels"] == {"app": "demo", "rollouts-pod-template-hash": pod_hash}
+    assert rs["spec"]["template"]["metadata"]["labels"]["rollouts-pod-template-hash"] == pod_hash
+    assert rs["metadata"]["annotations"]["rollout.argoproj.io/revision"] == "1"
+    owner = rs["metadata"]["ownerReferences"][0]
+    assert owner["kind"] == "Rollout" and owner["controller"] is True and owner["uid"] == "u1"
+    assert plan.status["stableRS"] == pod_hash == plan.status["currentPodHash"]
+    assert [e.reason for e in plan.events][:1] == ["NewReplicaSetCreated"]
+
+
+def test_basic_canary_walk_with_pauses() -> None:
+    steps = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": 60}}]
+    sim = _healthy_cluster(_rollout(replicas=4, steps=steps, maxSurge=1, maxUnavailable=0))
+    _set_image(sim, "demo:2")
+    plan = sim.plan()
+    assert plan.create_replica_set is not None
+    assert plan.status["currentStepIndex"] == 0
+    sim.apply(plan)
+    for _ in range(5):
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+        plan = sim.plan()
+        sim.apply(plan)
+    # Paused at step 1 with 1 canary and 3 stable pods (25% of 4).
+    assert plan.status["phase"] == "Paused" and plan.status["message"] == "CanaryPauseStep"
+    assert plan.status["currentStepIndex"] == 1
+    specs = sorted(rs["spec"]["replicas"] for rs in sim.replica_sets.values())
+    assert specs == [1, 3]
+    sim.promote()
+    for _ in range(6):
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+        plan = sim.plan()
+        sim.apply(plan)
+    assert plan.status["currentStepIndex"] == 3
+    assert plan.requeue_at is not None and plan.requeue_at > sim.now  # the timed pause wakes us
+    sim.now += timedelta(seconds=61)
+    final = sim.settle()
+    assert final.status["phase"] == "Healthy"
+    assert final.status["stableRS"] == final.status["currentPodHash"]
+    assert any(e.reason == "RolloutCompleted" for e in final.events) or final.status["stableRS"]
+
+
+def test_abort_returns_to_stable_and_degrades() -> None:
+    sim = _healthy_cluster(_rollout(replicas=4, steps=[{"setWeight": 50}, {"pause": {}}]))
+    stable = sim.rollout["status"]["stableRS"]
+    _set_image(sim, "demo:2")
+    for _ in range(4):
+        sim.apply(sim.plan())
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+    sim.rollout["status"]["abort"] = True
+    plan = sim.plan()
+    assert plan.status["phase"] == "Degraded"
+    assert plan.status["message"].startswith("RolloutAborted: Rollout aborted update to revision 2")
+    assert "abortedAt" in plan.status and "pauseConditions" not in plan.status
+    final = sim.settle()
+    by_hash = {rs["metadata"]["labels"]["rollouts-pod-template-hash"]: rs for rs in sim.replica_sets.values()}
+    assert by_hash[stable]["spec"]["replicas"] == 4
+    assert sum(rs["spec"]["replicas"] for h, rs in by_hash.items() if h != stable) == 0
+    assert final.status["phase"] == "Degraded"
+
+
+def test_failed_step_analysis_aborts_and_inconclusive_pauses() -> None:
+    steps = [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "t"}]}}]
+    sim = _healthy_cluster(_rollout(replicas=2, steps=steps))
+    _set_image(sim, "demo:2")
+    for _ in range(4):
+        sim.apply(sim.plan())
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+    assert sim.rollout["status"]["currentStepIndex"] == 1
+    inconclusive = sim.plan(StepOutcome("analysis", "run", "Inconclusive"))
+    assert inconclusive.status["message"] == "InconclusiveAnalysisRun"
+    failed = sim.plan(StepOutcome("analysis", "run", "Failed"))
+    assert failed.status["abort"] is True and failed.status["phase"] == "Degraded"
+    ok = sim.plan(StepOutcome("analysis", "run", "Successful"))
+    assert ok.status["currentStepIndex"] == 2
+
+
+def test_promote_full_skips_remaining_steps() -> None:
+    sim = _healthy_cluster(_rollout(replicas=3, steps=[{"setWeight": 10}, {"pause": {}}, {"setWeight": 90}]))
+    _set_image(sim, "demo:2")
+    sim.apply(sim.plan())
+    sim.rollout["status"]["promoteFull"] = True
+    plan = sim.plan()
+    assert plan.status["currentStepIndex"] == 3
+    final = sim.settle()
+    assert final.status["phase"] == "Healthy"
+
+
+def test_traffic_routed_old_stable_waits_for_its_scale_down_deadline() -> None:
+    rollout = _rollout(
+        replicas=2,
+        steps=[{"setWeight": 50}],
+        canaryService="c",
+        stableService="s",
+        trafficRouting={"smi": {}},
+    )
+    sim = _healthy_cluster(rollout)
+    old_stable = sim.rollout["status"]["stableRS"]
+    _set_image(sim, "demo:2")
+    plan = sim.plan()
+    sim.apply(plan)
+    seen_deadline = False
+    for _ in range(8):
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+        plan = sim.plan()
+        sim.apply(plan)
+        old = next(
+            rs
+            for rs in sim.replica_sets.values()
+            if rs["metadata"]["labels"]["rollouts-pod-template-hash"] == old_stable
+        )
+        if "scale-down-deadline" in old["metadata"]["annotations"]:
+            seen_deadline = True
+            assert old["spec"]["replicas"] == 2  # kept at full size until the deadline
+    assert seen_deadline
+    final = sim.settle()
+    assert final.status["phase"] == "Healthy"
+    assert final.traffic is not None and final.traffic.canary_weight == 0
+
+
+def test_manual_pause_halts_scaling() -> None:
+    sim = _healthy_cluster(_rollout(replicas=4, steps=[{"setWeight": 50}]))
+    _set_image(sim, "demo:2")
+    sim.rollout["spec"]["paused"] = True
+    plan = sim.plan()
+    sim.apply(plan)
+    plan = sim.plan()
+    assert plan.status["phase"] == "Paused" and plan.status["message"] == "manually paused"
+    assert not plan.scales
+
+
+def test_bad_input_is_a_clear_error() -> None:
+    rollout = _rollout()
+    del rollout["spec"]["template"]
+    sim = SimCluster(rollout, T0)
+    try:
+        sim.plan()
+    except ValueError as exc:
+        assert "pod template" in str(exc)
+    else:
+        raise AssertionError("expected ValueError")
+
+
+# ---------------------------------------------------------------------------------------------
+# properties over random sequences of cluster events and user actions
+
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("ready"), st.integers(0, 3), st.integers(1, 4)),
+        st.tuples(st.just("unready"), st.integers(0, 3), st.integers(1, 2)),
+        st.tuples(st.just("image"), st.integers(2, 4), st.just(0)),
+        st.tuples(st.just("promote"), st.just(0), st.just(0)),
+        st.tuples(st.just("abort"), st.just(0), st.just(0)),
+        st.tuples(st.just("retry"), st.just(0), st.just(0)),
+        st.tuples(st.just("time"), st.integers(1, 120), st.just(0)),
+        st.tuples(st.just("replan"), st.just(0), st.just(0)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    replicas=st.integers(1, 6),
+    surge=st.sampled_from([0, 1, 2, "25%", "50%"]),
+    unavailable=st.sampled_from([0, 1, "25%"]),
+    weights=st.lists(st.integers(0, 100), min_size=1, max_size=3),
+    actions=ACTIONS,
+)
+def test_canary_safety_liveness_and_idempotence(
+    replicas: int,
+    surge: int | str,
+    unavailable: int | str,
+    weights: list[int],
+    actions: list[tuple[str, int, int]],
+) -> None:
+    if surge in (0, "0%") and unavailable in (0, "0%"):
+        unavailable = 1
+    steps: list[dict[str, Any]] = []
+    for weight in weights:
+        steps += [{"setWeight": weight}, {"pause": {}}]
+    sim = _healthy_cluster(
+        _rollout(replicas=replicas, steps=steps, maxSurge=surge, maxUnavailable=unavailable)
+    )
+    max_total = replicas + canary_max_surge(surge, unavailable, replicas)
+    min_available = replicas - canary_max_unavailable(surge, unavailable, replicas)
+    for kind, a, b in actions:
+        names = sorted(sim.replica_sets)
+        if kind == "ready" and names:
+            sim.make_ready(names[a % len(names)], b)
+        elif kind == "unready" and names:
+            sim.make_unready(names[a % len(names)], b)
+        elif kind == "image":
+            _set_image(sim, f"demo:{a}")
+        elif kind == "promote":
+            sim.promote()
+        elif kind == "abort":
+            sim.rollout["status"]["abort"] = True
+        elif kind == "retry":
+            sim.rollout["status"].pop("abort", None)
+            sim.rollout["status"].pop("abortedAt", None)
+        elif kind == "time":
+            sim.now += timedelta(seconds=a)
+        available_before = sim.total_available()
+        spec_before = sim.total_spec()
+        sim.apply(sim.plan())
+        # Safety: the planner never surges past replicas+maxSurge (unless already there) and never
+        # removes available pods below replicas-maxUnavailable.
+        assert sim.total_spec() <= max(max_total, spec_before)
+        assert sim.total_available() >= min(min_available, available_before)
+    # Liveness: with every pod ready, pauses promoted and aborts retried, it always gets Healthy.
+    sim.rollout["status"].pop("abort", None)
+    sim.rollout["status"].pop("abortedAt", None)
+    final = sim.settle()
+    assert final.status["phase"] == "Healthy", final.status
+    # Idempotence: planning again on the applied result changes nothing.
+    before = copy.deepcopy(sim.rollout["status"])
+    again = plan_canary(sim.model(), list(sim.replica_sets.values()), sim.now)
+    assert not again.changes_cluster and again.create_replica_set is None
+    assert again.status == before
