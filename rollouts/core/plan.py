@@ -616,45 +616,8 @@ def _compute_status(ctx: _Ctx) -> None:
         status["controllerPause"] = False
 
     conds = [cond.condition_from_dict(c, now) for c in status.get("conditions") or []]
-    available = status["availableReplicas"] >= ctx.replicas
-    conds, _ = cond.set_condition(
-        conds,
-        cond.new_condition(
-            cond.AVAILABLE,
-            available,
-            cond.AVAILABLE_REASON,
-            cond.AVAILABLE_MESSAGE if available else cond.NOT_AVAILABLE_MESSAGE,
-            now,
-        ),
-    )
-    conds = _progressing_condition(ctx, conds, old_status)
-    paused = bool(ro.spec.paused) or bool(status.get("pauseConditions"))
-    conds, _ = cond.set_condition(
-        conds, cond.new_condition(cond.PAUSED, paused, cond.ROLLOUT_PAUSED, cond.PAUSED_MESSAGE, now)
-    )
-    completed = status.get("stableRS") == status.get("currentPodHash")
-    conds, _ = cond.set_condition(
-        conds,
-        cond.new_condition(cond.COMPLETED, completed, cond.ROLLOUT_COMPLETED, cond.ROLLOUT_COMPLETED, now),
-    )
-    index = status.get("currentStepIndex")
-    healthy = (
-        status["updatedReplicas"] == ctx.replicas
-        and status["availableReplicas"] == ctx.replicas
-        and completed
-        and status["replicas"] == ctx.replicas
-        and (not ctx.steps or index is None or index == len(ctx.steps))
-    )
-    conds, _ = cond.set_condition(
-        conds,
-        cond.new_condition(
-            cond.HEALTHY,
-            healthy,
-            cond.ROLLOUT_HEALTHY,
-            cond.HEALTHY_MESSAGE if healthy else cond.NOT_HEALTHY_MESSAGE,
-            now,
-        ),
-    )
+    conds = _pause_and_retry_conditions(ctx, conds, old_status)
+    conds = _calculate_conditions(ctx, conds, old_status)
     status["conditions"] = [cond.condition_to_dict(c) for c in conds]
 
     phase, message = rollout_phase(
@@ -677,26 +640,119 @@ def _compute_status(ctx: _Ctx) -> None:
     status["phase"], status["message"] = phase.value, message
 
 
-def _progressing_condition(
+def _pause_and_retry_conditions(
     ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any]
 ) -> list[cond.Condition]:
+    """Upstream's checkPausedConditions: mirror pause/resume/retry into the conditions.
+
+    Judged on the stored status and only once the spec generation has been observed.
+    """
+    ro, now = ctx.ro, ctx.now
+    if str(ro.metadata.generation or 0) != old.get("observedGeneration"):
+        return conds
+    progressing = cond.get_condition(conds, cond.PROGRESSING)
+    prog_paused = progressing is not None and progressing.reason == cond.ROLLOUT_PAUSED
+    aborted_cond = progressing is not None and progressing.reason == cond.ROLLOUT_ABORTED
+    paused = bool(old.get("pauseConditions")) or bool(ro.spec.paused)
+    completed = bool(old.get("stableRS")) and old.get("stableRS") == old.get("currentPodHash")
+    if paused != prog_paused and not aborted_cond and not completed:
+        reason, message = (
+            (cond.ROLLOUT_PAUSED, cond.PAUSED_MESSAGE)
+            if paused
+            else (cond.ROLLOUT_RESUMED, cond.RESUMED_MESSAGE)
+        )
+        conds, _ = cond.set_condition(
+            conds, cond.new_condition(cond.PROGRESSING, "Unknown", reason, message, now)
+        )
+    if not ctx.status.get("abort") and aborted_cond:
+        conds, _ = cond.set_condition(
+            conds,
+            cond.new_condition(cond.PROGRESSING, "Unknown", cond.ROLLOUT_RETRY, cond.RETRY_MESSAGE, now),
+        )
+    paused_cond = cond.get_condition(conds, cond.PAUSED)
+    if paused != (paused_cond is not None and paused_cond.status == "True") and not aborted_cond:
+        conds, _ = cond.set_condition(
+            conds, cond.new_condition(cond.PAUSED, paused, cond.ROLLOUT_PAUSED, cond.PAUSED_MESSAGE, now)
+        )
+    return conds
+
+
+def _rollout_healthy(ctx: _Ctx) -> bool:
+    status = ctx.status
+    index = status.get("currentStepIndex")
+    executed_all = not ctx.steps or index is None or index == len(ctx.steps)
+    stored_generation = ctx.ro.status.observed_generation if ctx.ro.status else None
+    return (
+        status["updatedReplicas"] == ctx.replicas
+        and status["availableReplicas"] == ctx.replicas
+        and stored_generation == str(ctx.ro.metadata.generation or 0)
+        and executed_all
+        and bool(status.get("stableRS"))
+        and status.get("stableRS") == status.get("currentPodHash")
+        and status["replicas"] == ctx.replicas
+    )
+
+
+def _calculate_conditions(
+    ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any]
+) -> list[cond.Condition]:
+    """Upstream's calculateRolloutConditions: Healthy, Progressing, Available, Completed."""
     status, now = ctx.status, ctx.now
-    deadline_seconds = ctx.ro.spec.progress_deadline_seconds or DEFAULT_PROGRESS_DEADLINE_SECONDS
-    current = cond.get_condition(conds, cond.PROGRESSING)
-    if status.get("abort"):
-        revision = ctx.new.revision
+    paused = bool(status.get("pauseConditions")) or bool(ctx.ro.spec.paused)
+    aborted = bool(status.get("abort"))
+    healthy = _rollout_healthy(ctx)
+    became_unhealthy = False
+    if not paused and healthy:
+        conds, _ = cond.set_condition(
+            conds, cond.new_condition(cond.HEALTHY, True, cond.ROLLOUT_HEALTHY, cond.HEALTHY_MESSAGE, now)
+        )
+    elif cond.get_condition(conds, cond.HEALTHY) is not None:
+        conds, became_unhealthy = cond.set_condition(
+            conds,
+            cond.new_condition(cond.HEALTHY, False, cond.ROLLOUT_HEALTHY, cond.NOT_HEALTHY_MESSAGE, now),
+        )
+    if aborted:
         conds, _ = cond.set_condition(
             conds,
             cond.new_condition(
-                cond.PROGRESSING, False, cond.ROLLOUT_ABORTED, cond.aborted_message(revision), now
+                cond.PROGRESSING, False, cond.ROLLOUT_ABORTED, cond.aborted_message(ctx.new.revision), now
             ),
         )
-        return conds
-    if (
-        status.get("stableRS") == status.get("currentPodHash")
-        and status["availableReplicas"] >= ctx.replicas
-        and status["updatedReplicas"] == ctx.replicas
-    ):
+    else:
+        conds = _progressing_condition(ctx, conds, old, healthy, became_unhealthy)
+    available = status["availableReplicas"] >= ctx.replicas
+    conds, _ = cond.set_condition(
+        conds,
+        cond.new_condition(
+            cond.AVAILABLE,
+            available,
+            cond.AVAILABLE_REASON,
+            cond.AVAILABLE_MESSAGE if available else cond.NOT_AVAILABLE_MESSAGE,
+            now,
+        ),
+    )
+    completed = bool(status.get("stableRS")) and status.get("stableRS") == status.get("currentPodHash")
+    conds, changed = cond.set_condition(
+        conds,
+        cond.new_condition(cond.COMPLETED, completed, cond.ROLLOUT_COMPLETED, cond.ROLLOUT_COMPLETED, now),
+    )
+    if changed and not completed:
+        ctx.events.append(
+            Event(
+                "Normal",
+                cond.ROLLOUT_NOT_COMPLETED,
+                cond.not_completed_event_message(ctx.new.revision, status.get("currentPodHash") or ""),
+            )
+        )
+    return conds
+
+
+def _progressing_condition(
+    ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any], healthy: bool, became_unhealthy: bool
+) -> list[cond.Condition]:
+    status, now = ctx.status, ctx.now
+    deadline_seconds = ctx.ro.spec.progress_deadline_seconds or DEFAULT_PROGRESS_DEADLINE_SECONDS
+    if healthy:
         conds, _ = cond.set_condition(
             conds,
             cond.new_condition(
@@ -704,37 +760,42 @@ def _progressing_condition(
             ),
         )
         return conds
+    # Upstream's RolloutProgressing: any observable step forward bumps lastUpdateTime.
     progressed = (
-        status.get("updatedReplicas") != old.get("updatedReplicas")
-        or status.get("availableReplicas", 0) > old.get("availableReplicas", 0)
+        status.get("updatedReplicas") != old.get("updatedReplicas", 0)
+        or status["replicas"] - status["updatedReplicas"]
+        < old.get("replicas", 0) - old.get("updatedReplicas", 0)
         or status.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+        or status.get("availableReplicas", 0) > old.get("availableReplicas", 0)
         or status.get("stableRS") != old.get("stableRS")
-        or status.get("currentStepIndex") != old.get("currentStepIndex")
+        or (
+            status.get("currentStepIndex") is not None
+            and old.get("currentStepIndex") is not None
+            and status.get("currentStepIndex") != old.get("currentStepIndex")
+        )
         or status.get("currentStepHash") != old.get("currentStepHash")
     )
-    if current is None or progressed:
-        fresh = cond.new_condition(
-            cond.PROGRESSING, True, cond.REPLICA_SET_UPDATED, cond.rs_progressing_message(ctx.new.name), now
-        )
-        if current is not None and current.status == "True":
-            fresh = cond.Condition(
-                fresh.type, fresh.status, fresh.reason, fresh.message, now, current.last_transition_time
-            )
+    current = cond.get_condition(conds, cond.PROGRESSING)
+    if progressed or became_unhealthy:
+        if became_unhealthy and status.get("stableRS") == status.get("currentPodHash"):
+            reason, message = cond.REPLICA_SET_NOT_AVAILABLE, cond.NOT_AVAILABLE_MESSAGE
+        else:
+            reason, message = cond.REPLICA_SET_UPDATED, cond.rs_progressing_message(ctx.new.name)
+        transition = current.last_transition_time if current is not None and current.status == "True" else now
+        fresh = cond.Condition(cond.PROGRESSING, "True", reason, message, now, transition)
         conds = [c for c in conds if c.type != cond.PROGRESSING] + [fresh]
-        current = fresh
-    indefinite = bool(status.get("pauseConditions")) or bool(ctx.ro.spec.paused)
-    step = current_step(ctx.steps, status.get("currentStepIndex"))
-    indefinite = indefinite or (step is not None and step.kind in ("pause", "analysis", "experiment"))
-    if not indefinite:
-        if timed_out(conds, deadline_seconds, now):
+    else:
+        step = current_step(ctx.steps, status.get("currentStepIndex"))
+        indefinite = step is not None and step.kind in ("pause", "analysis", "experiment")
+        waiting_scale_down = any(rs.scale_down_deadline for rs in ctx.others if ctx.spec_of(rs) > 0)
+        if not indefinite and not waiting_scale_down and timed_out(conds, deadline_seconds, now):
             conds, _ = cond.set_condition(
                 conds,
                 cond.new_condition(
                     cond.PROGRESSING, False, cond.TIMED_OUT, cond.rs_timed_out_message(ctx.new.name), now
                 ),
             )
-        else:
-            deadline = progress_deadline(conds, deadline_seconds)
-            if deadline is not None:
-                ctx.wakeups.append(deadline + timedelta(seconds=1))
+    deadline = progress_deadline(conds, deadline_seconds)
+    if deadline is not None and deadline > now:
+        ctx.wakeups.append(deadline + timedelta(seconds=1))
     return conds

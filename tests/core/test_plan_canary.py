@@ -278,3 +278,44 @@ def test_canary_safety_liveness_and_idempotence(
     again = plan_canary(sim.model(), list(sim.replica_sets.values()), sim.now)
     assert not again.changes_cluster and again.create_replica_set is None
     assert again.status == before
+
+
+def test_manual_pause_and_resume_conditions_and_retry() -> None:
+    sim = _healthy_cluster(_rollout(replicas=2, steps=[{"setWeight": 50}, {"pause": {}}]))
+    _set_image(sim, "demo:2")
+    sim.apply(sim.plan())
+    sim.rollout["spec"]["paused"] = True
+    sim.apply(sim.plan())
+    plan = sim.plan()
+    by_type = {c["type"]: c for c in plan.status["conditions"]}
+    assert by_type["Paused"]["status"] == "True"
+    assert (
+        by_type["Progressing"]["reason"] == "RolloutPaused" and by_type["Progressing"]["status"] == "Unknown"
+    )
+    sim.apply(plan)
+    sim.rollout["spec"]["paused"] = False
+    plan = sim.plan()
+    by_type = {c["type"]: c for c in plan.status["conditions"]}
+    assert by_type["Paused"]["status"] == "False"
+    assert by_type["Progressing"]["reason"] in ("RolloutResumed", "ReplicaSetUpdated")
+    sim.apply(plan)
+    sim.rollout["status"]["abort"] = True
+    sim.apply(sim.plan())
+    sim.rollout["status"].pop("abort")
+    plan = sim.plan()
+    by_type = {c["type"]: c for c in plan.status["conditions"]}
+    assert by_type["Progressing"]["reason"] in ("RolloutRetry", "ReplicaSetUpdated")
+    assert plan.status["phase"] != "Degraded"
+
+
+def test_progress_deadline_exceeded_degrades() -> None:
+    rollout = _rollout(replicas=2, steps=[{"setWeight": 50}])
+    rollout["spec"]["progressDeadlineSeconds"] = 60
+    sim = _healthy_cluster(rollout)
+    _set_image(sim, "demo:2")
+    sim.apply(sim.plan())
+    sim.apply(sim.plan())
+    sim.now += timedelta(seconds=61)  # the canary pods never become ready
+    plan = sim.plan()
+    assert plan.status["phase"] == "Degraded"
+    assert plan.status["message"].startswith("ProgressDeadlineExceeded: ReplicaSet ")
