@@ -38,7 +38,7 @@ E2E_DIR = Path(__file__).resolve().parent
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if E2E_DIR in Path(str(item.fspath)).resolve().parents:
+        if E2E_DIR in item.path.resolve().parents:
             item.add_marker(pytest.mark.e2e)
 
 

@@ -20,7 +20,18 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from e2e.harness import Cluster, ControllerProcess, Kubectl, WaitTimeout, diagnosis, install_crds, wait_for
+from e2e.harness import (
+    Cluster,
+    ControllerProcess,
+    Kubectl,
+    WaitTimeout,
+    condition_status,
+    diagnosis,
+    install_crds,
+    wait_for,
+    wait_for_condition,
+    wait_for_phase,
+)
 from e2e.harness.crds import crd_names
 from e2e.harness.namespaces import namespace_name
 
@@ -67,13 +78,6 @@ def job(name: str, pod_labels: dict[str, str] | None = None) -> dict[str, Any]:
     }
 
 
-def condition(obj: dict[str, Any], kind: str) -> str | None:
-    for cond in obj.get("status", {}).get("conditions") or []:
-        if cond.get("type") == kind:
-            return str(cond.get("status"))
-    return None
-
-
 def pods(kubectl: Kubectl, selector: str) -> list[dict[str, Any]]:
     return kubectl.list("pods", "-l", selector)
 
@@ -104,11 +108,11 @@ def assert_settled(kubectl: Kubectl, selector: str) -> list[dict[str, Any]]:
 
 
 def running_ready(pod: dict[str, Any]) -> bool:
-    return pod["status"].get("phase") == "Running" and condition(pod, "Ready") == "True"
+    return pod["status"].get("phase") == "Running" and condition_status(pod, "Ready") == "True"
 
 
 def running_not_ready(pod: dict[str, Any]) -> bool:
-    return pod["status"].get("phase") == "Running" and condition(pod, "Ready") == "False"
+    return pod["status"].get("phase") == "Running" and condition_status(pod, "Ready") == "False"
 
 
 def waiting_reason(pod: dict[str, Any]) -> str | None:
@@ -161,6 +165,22 @@ def test_ready_false_label_keeps_pods_running_but_not_ready(kubectl: Kubectl) ->
     )
 
 
+def test_a_bare_pod_in_a_fresh_namespace_runs(kubectl: Kubectl) -> None:
+    # Bare Pods need the namespace's default ServiceAccount (admission): the fixture waited for it.
+    kubectl.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "bare", "labels": {"rollouts.test/ready": "false"}},
+            "spec": {"containers": [{"name": "main", "image": "registry.invalid/bare:1"}]},
+        }
+    )
+    pod = wait_for_phase(kubectl, "pod/bare", "Running", timeout=WAIT)
+    assert condition_status(pod, "Ready") == "False"
+    with pytest.raises(WaitTimeout, match="pod/bare phase Succeeded"):
+        wait_for_phase(kubectl, "pod/bare", "Succeeded", timeout=1)
+
+
 def test_crash_label_makes_pods_crash_loop(kubectl: Kubectl) -> None:
     kubectl.apply(deployment("crashy", 2, {"rollouts.test/crash": "true"}))
     pods_where(kubectl, "app=crashy", 2, lambda p: waiting_reason(p) == "CrashLoopBackOff")
@@ -187,17 +207,12 @@ def test_job_pods_finish_as_labelled(
     kubectl: Kubectl, labels: dict[str, str], final_condition: str, phase: str, exit_code: int
 ) -> None:
     kubectl.apply(job("once", labels))
-    wait_for(
-        lambda: condition(kubectl.get("job", "once"), final_condition) == "True",
-        timeout=WAIT,
-        describe=f"job/once {final_condition}",
-        diagnose=diagnosis(kubectl, ["job/once"]),
-    )
+    finished = wait_for_condition(kubectl, "job/once", final_condition, timeout=WAIT)
     (pod,) = pods(kubectl, "job-name=once")
     assert pod["status"]["phase"] == phase
     assert terminated_exit_code(pod) == exit_code
     other = {"Complete": "Failed", "Failed": "Complete"}[final_condition]
-    assert condition(kubectl.get("job", "once"), other) != "True"
+    assert condition_status(finished, other) != "True"
 
 
 def test_deleting_an_owning_replicaset_garbage_collects_its_pods(kubectl: Kubectl) -> None:

@@ -10,6 +10,7 @@ Modules, one concept each:
 * :mod:`.cluster` — finding or starting the local control plane (``hack/cluster.sh up``).
 * :mod:`.crds` — applying ``manifests/crds`` and waiting until they are Established.
 * :mod:`.waiting` — :func:`wait_for`, polling with a deadline and a diagnosis on timeout.
+* :mod:`.objects` — :func:`wait_for_condition` and :func:`wait_for_phase` with diagnosis built in.
 * :mod:`.diagnose` — what to print when a wait times out: object status, Events, controller log.
 * :mod:`.controller` — :class:`ControllerProcess`, the controller as a real subprocess.
 * :mod:`.namespaces` — a fresh namespace per test.
@@ -21,6 +22,7 @@ from e2e.harness.crds import install_crds
 from e2e.harness.diagnose import diagnosis
 from e2e.harness.kubectl import Kubectl, KubectlError
 from e2e.harness.namespaces import fresh_namespace
+from e2e.harness.objects import condition_status, wait_for_condition, wait_for_phase
 from e2e.harness.waiting import WaitTimeout, wait_for
 
 __all__ = [
@@ -30,9 +32,12 @@ __all__ = [
     "Kubectl",
     "KubectlError",
     "WaitTimeout",
+    "condition_status",
     "connect",
     "diagnosis",
     "fresh_namespace",
     "install_crds",
     "wait_for",
+    "wait_for_condition",
+    "wait_for_phase",
 ]
