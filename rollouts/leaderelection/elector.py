@@ -206,9 +206,7 @@ class LeaderElector:
         try:
             lease = await self._api.get(cfg.name, cfg.namespace)
         except LeaseNotFound:
-            body = self._with_record(
-                {"metadata": {"name": cfg.name, "namespace": cfg.namespace}}, desired
-            )
+            body = self._with_record({"metadata": {"name": cfg.name, "namespace": cfg.namespace}}, desired)
             try:
                 created = await self._api.create(body, cfg.namespace)
             except LeaseConflict:
