@@ -117,7 +117,8 @@ def running_not_ready(pod: dict[str, Any]) -> bool:
 
 def waiting_reason(pod: dict[str, Any]) -> str | None:
     statuses = pod["status"].get("containerStatuses") or [{}]
-    return statuses[0].get("state", {}).get("waiting", {}).get("reason")
+    reason = statuses[0].get("state", {}).get("waiting", {}).get("reason")
+    return None if reason is None else str(reason)
 
 
 # ---------------------------------------------------------------------------------------------

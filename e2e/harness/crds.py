@@ -47,9 +47,9 @@ def install_crds(kubectl: Kubectl, directory: Path, timeout: float = ESTABLISH_T
     )
     cluster_scoped = kubectl.in_namespace(None)
     for name in names:
-        wait_for(
-            lambda name=name: _established(cluster_scoped.get("customresourcedefinition", name)),
-            timeout=timeout,
-            describe=f"CustomResourceDefinition {name} Established",
-        )
+
+        def established(name: str = name) -> bool:
+            return _established(cluster_scoped.get("customresourcedefinition", name))
+
+        wait_for(established, timeout=timeout, describe=f"CustomResourceDefinition {name} Established")
     return names
