@@ -125,7 +125,7 @@ def _time(moment: datetime) -> str:
     return cond.format_time(moment)
 
 
-def _new_replica_set(
+def new_replica_set_manifest(
     ro: Rollout, template: Mapping[str, Any], pod_hash: str, revision: int, replicas: int
 ) -> dict[str, Any]:
     rs_template = copy.deepcopy(dict(template))
@@ -160,7 +160,7 @@ def _new_replica_set(
 
 
 @dataclass
-class _Ctx:
+class PlanContext:
     """Working state of one planning pass (never escapes this module)."""
 
     ro: Rollout
@@ -176,6 +176,11 @@ class _Ctx:
     events: list[Event] = field(default_factory=list)
     scales: dict[str, ScaleChange] = field(default_factory=dict)
     wakeups: list[datetime] = field(default_factory=list)
+    strategy: str = "canary"
+    # blue-green only: the ReplicaSet behind the active Service, and what phase/health read.
+    active: ReplicaSetView | None = None
+    has_preview_service: bool = False
+    post_promotion: tuple[bool, bool] = (False, False)  # (configured, completed)
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
         wanted = {DESIRED_REPLICAS_ANNOTATION: str(self.replicas), **annotations}
@@ -196,6 +201,33 @@ class _Ctx:
     def spec_of(self, rs: ReplicaSetView) -> int:
         change = self.scales.get(rs.name)
         return change.replicas if change else rs.spec_replicas
+
+
+def find_or_create_new_replica_set(
+    ro: Rollout,
+    template: Mapping[str, Any],
+    collision: int | None,
+    views: Sequence[ReplicaSetView],
+    replicas: int,
+    events: list[Event],
+) -> tuple[ReplicaSetView, dict[str, Any] | None]:
+    """The ReplicaSet for the current template, and its manifest when it must be created first.
+
+    A created ReplicaSet starts at 0 replicas with revision max(existing)+1; planning continues
+    as if it existed (the reconciler creates it before applying the rest of the plan).
+    """
+    new = find_new_replica_set(template, collision, views)
+    if new is not None:
+        return new, None
+    revision = max((rs.revision for rs in views), default=0) + 1
+    created = new_replica_set_manifest(
+        ro, template, pod_template_hash(template, collision), revision, replicas
+    )
+    view = ReplicaSetView(created)
+    events.append(
+        Event("Normal", cond.NEW_REPLICA_SET_CREATED, f"Created ReplicaSet {view.name} (revision {revision})")
+    )
+    return view, created
 
 
 def plan_canary(
@@ -228,17 +260,7 @@ def plan_canary(
     views = [ReplicaSetView(rs) for rs in replica_sets]
 
     events: list[Event] = []
-    created: dict[str, Any] | None = None
-    new = find_new_replica_set(template, collision, views)
-    if new is None:
-        revision = max((rs.revision for rs in views), default=0) + 1
-        created = _new_replica_set(ro, template, pod_hash, revision, replicas)
-        new = ReplicaSetView(created)
-        events.append(
-            Event(
-                "Normal", cond.NEW_REPLICA_SET_CREATED, f"Created ReplicaSet {new.name} (revision {revision})"
-            )
-        )
+    new, created = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
     new_hash = new.pod_template_hash or pod_hash
 
     # A changed template or changed steps restart the steps (upstream's reset).
@@ -265,7 +287,9 @@ def plan_canary(
         status["currentStepIndex"] = len(steps) if steps else None
     stable = next((rs for rs in views if rs.pod_template_hash == stable_hash and rs.name != new.name), None)
     others = [rs for rs in views if rs.name != new.name and (stable is None or rs.name != stable.name)]
-    ctx = _Ctx(ro, now, replicas, steps, max_weight, routing is not None, new, stable, others, status, events)
+    ctx = PlanContext(
+        ro, now, replicas, steps, max_weight, routing is not None, new, stable, others, status, events
+    )
 
     _handle_user_actions(ctx)
     halted = bool(ro.spec.paused) or any(
@@ -278,7 +302,7 @@ def plan_canary(
     _scale_down_others(ctx)
     selectors = _service_selectors(ctx)
     traffic = _desired_traffic(ctx)
-    _compute_status(ctx)
+    compute_status(ctx)
     return Plan(
         create_replica_set=created,
         scales=list(ctx.scales.values()),
@@ -290,7 +314,7 @@ def plan_canary(
     )
 
 
-def _handle_user_actions(ctx: _Ctx) -> None:
+def _handle_user_actions(ctx: PlanContext) -> None:
     status = ctx.status
     fully_promoted = status.get("stableRS") == status.get("currentPodHash")
     if status.get("abort") and fully_promoted:
@@ -309,7 +333,7 @@ def _handle_user_actions(ctx: _Ctx) -> None:
             ctx.events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(ctx.new.revision)))
 
 
-def _desired_weight(ctx: _Ctx) -> tuple[int | None, int]:
+def _desired_weight(ctx: PlanContext) -> tuple[int | None, int]:
     """(explicit canary replicas, weight): upstream's GetCanaryReplicasOrWeight."""
     status = ctx.status
     if (
@@ -337,7 +361,7 @@ def _desired_weight(ctx: _Ctx) -> tuple[int | None, int]:
     return None, current_set_weight(ctx.steps, index, aborted=aborted, max_weight=ctx.max_weight)
 
 
-def _desired_counts(ctx: _Ctx) -> tuple[int, int]:
+def _desired_counts(ctx: PlanContext) -> tuple[int, int]:
     canary = ctx.ro.canary
     assert canary is not None
     explicit, weight = _desired_weight(ctx)
@@ -371,14 +395,14 @@ def _desired_counts(ctx: _Ctx) -> tuple[int, int]:
     )
 
 
-def _reconcile_replica_counts(ctx: _Ctx) -> None:
+def _reconcile_replica_counts(ctx: PlanContext) -> None:
     new_count, stable_count = _desired_counts(ctx)
     ctx.scale(ctx.new, new_count)
     if ctx.stable is not None:
         ctx.scale(ctx.stable, stable_count)
 
 
-def _at_desired_counts(ctx: _Ctx) -> bool:
+def _at_desired_counts(ctx: PlanContext) -> bool:
     canary = ctx.ro.canary
     assert canary is not None
     new_count, stable_count = _desired_counts(ctx)
@@ -397,18 +421,18 @@ def _at_desired_counts(ctx: _Ctx) -> bool:
     return ctx.traffic_routed or sum(rs.available_replicas for rs in ctx.others) == 0
 
 
-def _pause_condition(ctx: _Ctx, reason: str) -> Mapping[str, Any] | None:
+def pause_condition(ctx: PlanContext, reason: str) -> Mapping[str, Any] | None:
     return next((p for p in ctx.status.get("pauseConditions") or [] if p.get("reason") == reason), None)
 
 
-def _add_pause(ctx: _Ctx, reason: str) -> None:
-    if _pause_condition(ctx, reason) is None:
+def add_pause(ctx: PlanContext, reason: str) -> None:
+    if pause_condition(ctx, reason) is None:
         ctx.status.setdefault("pauseConditions", []).append({"reason": reason, "startTime": _time(ctx.now)})
         ctx.status["controllerPause"] = True
         ctx.events.append(Event("Normal", cond.ROLLOUT_PAUSED, f"Rollout is paused ({reason})"))
 
 
-def _progress_steps(ctx: _Ctx, outcome: StepOutcome | None) -> None:
+def _progress_steps(ctx: PlanContext, outcome: StepOutcome | None) -> None:
     status = ctx.status
     if status.get("abort") or not ctx.steps:
         return
@@ -418,13 +442,13 @@ def _progress_steps(ctx: _Ctx, outcome: StepOutcome | None) -> None:
         return
     done = False
     if step.kind == "pause":
-        existing = _pause_condition(ctx, CANARY_PAUSE_STEP)
+        existing = pause_condition(ctx, CANARY_PAUSE_STEP)
         started = cond.parse_time(existing["startTime"]) if existing and existing.get("startTime") else None
         done = pause_step_completed(
             step, pause_started_at=started, controller_pause=bool(status.get("controllerPause")), now=ctx.now
         )
         if not done and existing is None and not status.get("controllerPause"):
-            _add_pause(ctx, CANARY_PAUSE_STEP)
+            add_pause(ctx, CANARY_PAUSE_STEP)
             started = ctx.now
         if not done:
             expiry = pause_expires_at(step, started)
@@ -441,7 +465,7 @@ def _progress_steps(ctx: _Ctx, outcome: StepOutcome | None) -> None:
             status["abort"] = True
             _handle_user_actions(ctx)
         elif outcome.phase == "Inconclusive":
-            _add_pause(ctx, INCONCLUSIVE_ANALYSIS if step.kind == "analysis" else INCONCLUSIVE_EXPERIMENT)
+            add_pause(ctx, INCONCLUSIVE_ANALYSIS if step.kind == "analysis" else INCONCLUSIVE_EXPERIMENT)
     if done:
         status["currentStepIndex"] = index + 1
         status.pop("pauseConditions", None)
@@ -455,7 +479,7 @@ def _progress_steps(ctx: _Ctx, outcome: StepOutcome | None) -> None:
         )
 
 
-def _promote_if_done(ctx: _Ctx) -> None:
+def _promote_if_done(ctx: PlanContext) -> None:
     status = ctx.status
     if status.get("abort") or status.get("stableRS") == status.get("currentPodHash"):
         return
@@ -490,7 +514,7 @@ def _promote_if_done(ctx: _Ctx) -> None:
     ctx.stable = ctx.new
 
 
-def _scale_down_others(ctx: _Ctx) -> None:
+def _scale_down_others(ctx: PlanContext) -> None:
     """Drain ReplicaSets that are neither new nor stable.
 
     Without traffic routing their pods serve traffic, so they are drained within maxUnavailable,
@@ -545,7 +569,7 @@ def _scale_down_others(ctx: _Ctx) -> None:
         ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
 
 
-def _service_selectors(ctx: _Ctx) -> list[ServiceSelector]:
+def _service_selectors(ctx: PlanContext) -> list[ServiceSelector]:
     canary = ctx.ro.canary
     assert canary is not None
     out = []
@@ -562,7 +586,7 @@ def _service_selectors(ctx: _Ctx) -> list[ServiceSelector]:
     return out
 
 
-def _desired_traffic(ctx: _Ctx) -> DesiredTraffic | None:
+def _desired_traffic(ctx: PlanContext) -> DesiredTraffic | None:
     if not ctx.traffic_routed:
         return None
     status = ctx.status
@@ -595,7 +619,7 @@ def _desired_traffic(ctx: _Ctx) -> DesiredTraffic | None:
     )
 
 
-def _compute_status(ctx: _Ctx) -> None:
+def compute_status(ctx: PlanContext) -> None:
     status, ro, now = ctx.status, ctx.ro, ctx.now
     old_status: dict[str, Any] = ro.status.to_dict() if ro.status else {}
     rs_all = [ctx.new, *ctx.others] + (
@@ -603,12 +627,22 @@ def _compute_status(ctx: _Ctx) -> None:
     )
     status["replicas"] = sum(rs.replicas for rs in rs_all)
     status["updatedReplicas"] = ctx.new.replicas
-    status["readyReplicas"] = sum(rs.ready_replicas for rs in rs_all)
-    status["availableReplicas"] = sum(rs.available_replicas for rs in rs_all)
-    status["HPAReplicas"] = status["replicas"]
     status["observedGeneration"] = str(ro.metadata.generation or 0)
-    if ro.spec.selector is not None and ro.spec.selector.match_labels:
-        status["selector"] = ",".join(f"{k}={v}" for k, v in sorted(ro.spec.selector.match_labels.items()))
+    labels = dict(ro.spec.selector.match_labels or {}) if ro.spec.selector is not None else {}
+    if ctx.strategy == "blueGreen":
+        # Blue-green reports readiness and HPA size of the active ReplicaSet only.
+        active = ctx.active
+        status["readyReplicas"] = active.ready_replicas if active else 0
+        status["availableReplicas"] = active.available_replicas if active else 0
+        status["HPAReplicas"] = active.replicas if active else 0
+        if active is not None:
+            labels[POD_TEMPLATE_HASH_LABEL] = active.pod_template_hash
+    else:
+        status["readyReplicas"] = sum(rs.ready_replicas for rs in rs_all)
+        status["availableReplicas"] = sum(rs.available_replicas for rs in rs_all)
+        status["HPAReplicas"] = status["replicas"]
+    if labels:
+        status["selector"] = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
     if status.get("currentStepIndex") is None:
         status.pop("currentStepIndex", None)
     if not status.get("pauseConditions"):
@@ -622,8 +656,11 @@ def _compute_status(ctx: _Ctx) -> None:
 
     phase, message = rollout_phase(
         PhaseInputs(
-            strategy="canary",
+            strategy=ctx.strategy,
             spec_replicas=ctx.replicas,
+            has_post_promotion_analysis=ctx.post_promotion[0],
+            post_promotion_analysis_completed=ctx.post_promotion[1],
+            active_selector=(status.get("blueGreen") or {}).get("activeSelector") or "",
             spec_paused=bool(ro.spec.paused),
             restart_at=ro.spec.restart_at,
             restarted_at=status.get("restartedAt"),
@@ -641,7 +678,7 @@ def _compute_status(ctx: _Ctx) -> None:
 
 
 def _pause_and_retry_conditions(
-    ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any]
+    ctx: PlanContext, conds: list[cond.Condition], old: Mapping[str, Any]
 ) -> list[cond.Condition]:
     """Upstream's checkPausedConditions: mirror pause/resume/retry into the conditions.
 
@@ -677,15 +714,23 @@ def _pause_and_retry_conditions(
     return conds
 
 
-def _rollout_healthy(ctx: _Ctx) -> bool:
+def _rollout_healthy(ctx: PlanContext) -> bool:
     status = ctx.status
     index = status.get("currentStepIndex")
-    executed_all = not ctx.steps or index is None or index == len(ctx.steps)
     stored_generation = ctx.ro.status.observed_generation if ctx.ro.status else None
-    return (
+    common = (
         status["updatedReplicas"] == ctx.replicas
         and status["availableReplicas"] == ctx.replicas
         and stored_generation == str(ctx.ro.metadata.generation or 0)
+    )
+    if ctx.strategy == "blueGreen":
+        selectors = status.get("blueGreen") or {}
+        current = status.get("currentPodHash")
+        preview_done = not ctx.has_preview_service or selectors.get("previewSelector") == current
+        return common and selectors.get("activeSelector") == current and preview_done
+    executed_all = not ctx.steps or index is None or index == len(ctx.steps)
+    return (
+        common
         and executed_all
         and bool(status.get("stableRS"))
         and status.get("stableRS") == status.get("currentPodHash")
@@ -694,7 +739,7 @@ def _rollout_healthy(ctx: _Ctx) -> bool:
 
 
 def _calculate_conditions(
-    ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any]
+    ctx: PlanContext, conds: list[cond.Condition], old: Mapping[str, Any]
 ) -> list[cond.Condition]:
     """Upstream's calculateRolloutConditions: Healthy, Progressing, Available, Completed."""
     status, now = ctx.status, ctx.now
@@ -720,7 +765,11 @@ def _calculate_conditions(
         )
     else:
         conds = _progressing_condition(ctx, conds, old, healthy, became_unhealthy)
-    available = status["availableReplicas"] >= ctx.replicas
+    if ctx.strategy == "blueGreen":
+        active = ctx.active
+        available = active is not None and active.spec_replicas == active.available_replicas == ctx.replicas
+    else:
+        available = status["availableReplicas"] >= ctx.replicas
     conds, _ = cond.set_condition(
         conds,
         cond.new_condition(
@@ -748,7 +797,11 @@ def _calculate_conditions(
 
 
 def _progressing_condition(
-    ctx: _Ctx, conds: list[cond.Condition], old: Mapping[str, Any], healthy: bool, became_unhealthy: bool
+    ctx: PlanContext,
+    conds: list[cond.Condition],
+    old: Mapping[str, Any],
+    healthy: bool,
+    became_unhealthy: bool,
 ) -> list[cond.Condition]:
     status, now = ctx.status, ctx.now
     deadline_seconds = ctx.ro.spec.progress_deadline_seconds or DEFAULT_PROGRESS_DEADLINE_SECONDS
