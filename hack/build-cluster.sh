@@ -63,7 +63,7 @@ build_kubernetes() {
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
-  log "kubernetes $K8S_VERSION: compiling (cold: 15-30 min on 2 cores)"
+  log "kubernetes $K8S_VERSION: compiling (cold caches: whole build about 10 min on 2 cores)"
   go build -trimpath -tags=notest,grpcnotrace -ldflags "$ld" -o "$BIN/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl

@@ -149,7 +149,7 @@ up() {
   preflight
   BIN=$(bin_dir)
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
-    [ -x "$BIN/$b" ] || { log "binaries missing; building (cold: about 10-30 min)"; bash "$HACK/build-cluster.sh" all >/dev/null; break; }
+    [ -x "$BIN/$b" ] || { log "binaries missing; building them (cold caches: about 10 min on 2 cores)"; bash "$HACK/build-cluster.sh" all >/dev/null; break; }
   done
   local t0=$SECONDS
   mkdir -p "$STATE/logs" "$STATE/pids" "$STATE/etcd"
