@@ -14,10 +14,15 @@
 # Environment: ROLLOUTS_CLUSTER_STATE (default ~/.cache/rollouts/cluster/state),
 # ROLLOUTS_ETCD_PORT (32379), ROLLOUTS_APISERVER_PORT (36443), ROLLOUTS_KCM_PORT (30257),
 # ROLLOUTS_SCHEDULER_PORT (30259), and the version variables of hack/build-cluster.sh.
+#
+# State directory: pki/ (CA, admin client cert, service-account keys), admin.kubeconfig, etcd/,
+# logs/<component>.log, pids/<component>. Everything listens on 127.0.0.1 only. When a component
+# does not come up, the tail of its log is printed and the exit status is 1.
 set -euo pipefail
 
 HACK=$(cd "$(dirname "$0")" && pwd)
 STATE=${ROLLOUTS_CLUSTER_STATE:-$HOME/.cache/rollouts/cluster/state}
+STATE=${STATE%/}
 ETCD_PORT=${ROLLOUTS_ETCD_PORT:-32379}
 ETCD_PEER_PORT=$((ETCD_PORT + 1))
 API_PORT=${ROLLOUTS_APISERVER_PORT:-36443}
