@@ -185,8 +185,13 @@ class LeaderElector:
 
     async def _attempt(self) -> bool:
         """One try to acquire or renew. Any failure (conflict, network, timeout) is a False."""
+        budget = self.config.renew_deadline
+        if self._leading:
+            # A leader's call may not outlast its renew deadline: a hung request must not keep us
+            # "leading" past the moment another candidate may take the lease.
+            budget = max(0.0, self._last_renew + self.config.renew_deadline - self._clock.monotonic())
         try:
-            async with asyncio.timeout(self.config.renew_deadline):
+            async with asyncio.timeout(budget):
                 return await self._try_acquire_or_renew()
         except Exception as exc:  # every failure counts against the deadline, none is fatal
             reason = str(exc) or type(exc).__name__

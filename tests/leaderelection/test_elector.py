@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from rollouts.clock import FakeClock
+from rollouts.clock import FakeClock, SystemClock
 from rollouts.leaderelection import LeaderElectionConfig, LeaderElector, LeadershipLost, lease_name
 from tests.leaderelection.fake_lease_api import FakeLeaseApi
 
@@ -235,3 +235,36 @@ def test_config_rejects_overlapping_timings() -> None:
 def test_lease_name_follows_the_instance_id() -> None:
     assert lease_name("") == "argo-rollouts-controller-lock"
     assert lease_name("blue") == "argo-rollouts-controller-lock-blue"
+
+
+class HangingLeaseApi(FakeLeaseApi):
+    """Requests hang (no answer, no error) while ``hang`` is set."""
+
+    hang = False
+
+    async def get(self, name: str, namespace: str) -> dict[str, Any]:
+        if self.hang:
+            await asyncio.Event().wait()
+        return await super().get(name, namespace)
+
+
+async def test_a_hung_renew_cannot_keep_a_leader_past_its_deadline() -> None:
+    # Real (small) durations: the bound on a hung call is a timeout on the event loop's clock.
+    # Without the bound, the first hung renew (at 0.2 s) would only time out at 0.7 s.
+    api = HangingLeaseApi()
+    cfg = LeaderElectionConfig(
+        name="lock", namespace="ns", identity="me", lease_duration=1.0, renew_deadline=0.5, retry_period=0.2
+    )
+    leading = asyncio.Event()
+    e = LeaderElector(api, cfg, SystemClock(), on_started_leading=leading.set, jitter=lambda seconds: seconds)
+    task = asyncio.create_task(e.run())
+    try:
+        await asyncio.wait_for(leading.wait(), 2)
+        api.hang = True
+        renewed_at = asyncio.get_running_loop().time()
+        with pytest.raises(LeadershipLost):
+            await asyncio.wait_for(task, 3)
+        assert asyncio.get_running_loop().time() - renewed_at < cfg.renew_deadline + 0.12
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
