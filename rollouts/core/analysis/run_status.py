@@ -6,7 +6,11 @@ Invariants:
 * the run is Running until every metric is complete — unless it is terminating, when the
   worst completed phase (or Successful, when nothing completed) is final at once;
 * its phase is the worst completed *non-dry-run* metric phase (Successful < Inconclusive <
-  Error < Failed); dry-run metrics are assessed and summarised but never decide anything;
+  Error < Failed); dry-run metrics are assessed and summarised (their result message says
+  ``Metric assessed <Phase> due to <reason>``) but never decide anything — a completed
+  dry-run metric counts as Successful for the run;
+* summaries count every metric, and each completed one under the limit it breached
+  (Successful when none was);
 * ``message`` changes only with the phase: ``Metric "<m>" assessed <Phase> due to <reason>``,
   with ``: "Error Message: <last measurement message>"`` when there is one, or
   ``Run Terminated`` for a terminated run without such a metric;
@@ -60,9 +64,11 @@ class _Summary:
     def __init__(self) -> None:
         self.summary = RunSummary(count=0, successful=0, failed=0, inconclusive=0, error=0)
 
-    def add(self, phase: str | None) -> None:
+    def count_metric(self) -> None:
+        self.summary.count = (self.summary.count or 0) + 1
+
+    def add(self, phase: str) -> None:
         s = self.summary
-        s.count = (s.count or 0) + 1
         if phase == AnalysisPhase.SUCCESSFUL:
             s.successful = (s.successful or 0) + 1
         elif phase == AnalysisPhase.FAILED:
@@ -76,6 +82,7 @@ class _Summary:
 def _because(prefix: str, phase: str, reason: str, last_message: str | None) -> str:
     message = f"{prefix} assessed {phase} due to {reason}"
     return f'{message}: "Error Message: {last_message}"' if last_message else message
+
 
 
 def assess_run(run: AnalysisRun, now: datetime) -> AnalysisPlan:
@@ -97,27 +104,29 @@ def assess_run(run: AnalysisRun, now: datetime) -> AnalysisPlan:
     for metric in run.spec.metrics or []:
         name = metric.name or ""
         dry = name in dry_names
+        tally = dry_summary if dry else summary
+        tally.count_metric()
         result = results.get(name)
         if result is None:
             everything_completed = False
-            (dry_summary if dry else summary).add(None)
             continue
-        phase, reason = assess_metric(metric, result, terminating=terminating)
-        changed = result.phase != phase
-        if changed:
+        phase, _ = assess_metric(metric, result, terminating=terminating)
+        if result.phase != phase:
             transitions.append(MetricTransition(name, result.phase or "", phase))
             if result.measurements:
                 result.message = result.measurements[-1].message
             result.phase = phase
         if not is_completed(phase):
             everything_completed = False
-            (dry_summary if dry else summary).add(None)
             continue
-        (dry_summary if dry else summary).add(phase)
-        reason = reason or limit_breach(metric, result)[1]
+        breach, reason = limit_breach(metric, result)
+        # Upstream tallies the limit that was breached; a metric completed without a breach
+        # (count reached, consecutive successes, termination) counts as Successful.
+        tally.add(breach or AnalysisPhase.SUCCESSFUL)
         if dry:
-            if changed and reason:
-                result.message = _because("Metric", phase, reason, result.message)
+            worst = worst or AnalysisPhase.SUCCESSFUL
+            if reason:
+                result.message = f"Metric assessed {phase} due to {reason}"
             continue
         if not worst or is_worse(worst, phase):
             worst = phase
@@ -131,13 +140,12 @@ def assess_run(run: AnalysisRun, now: datetime) -> AnalysisPlan:
     else:
         phase = worst
     if phase != status.phase:
-        status.phase = phase
+        status.phase = str(phase)
         status.message = message or None
         if is_completed(phase) and status.completed_at is None:
             status.completed_at = format_time(now)
     status.run_summary = summary.summary
-    if dry_names:
-        status.dry_run_summary = dry_summary.summary
+    status.dry_run_summary = dry_summary.summary
     status.metric_results = [_retain(run, r) for r in status.metric_results or []]
     if is_completed(status.phase):
         requeue = None

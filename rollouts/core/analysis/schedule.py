@@ -9,8 +9,8 @@ Rules per metric, skipping completed metrics:
 * the first measurement waits ``initialDelay`` after the run's ``startedAt`` (and for
   ``startedAt`` itself to be set);
 * no further measurement once ``count`` measurements (errors excluded) were taken;
-* otherwise the next one is due ``interval`` after the last one finished — or 10 s after an
-  Error when the metric has no interval (a retry).
+* otherwise the next one is due ``interval`` after the last one finished — except after an
+  Error, which is retried 10 s later whatever the interval.
 
 Unparseable durations skip the metric, as upstream does (validation reports them).
 """
@@ -52,6 +52,11 @@ def _last(result: MetricResult | None) -> Measurement | None:
     return result.measurements[-1]
 
 
+def _retry_or_interval(metric: Metric, last: Measurement) -> timedelta | None:
+    """An Error is retried after 10 s whatever the interval; else the interval (None if unset)."""
+    return ERROR_RETRY if last.phase == AnalysisPhase.ERROR else _duration(metric.interval)
+
+
 def _count_reached(metric: Metric, result: MetricResult | None) -> bool:
     count = defaults.effective_count(metric)
     return count is not None and result is not None and (result.count or 0) >= count
@@ -84,7 +89,7 @@ def due_measurements(run: AnalysisRun, now: datetime) -> list[MetricTask]:
                 continue
             if _count_reached(metric, result):
                 continue
-            interval = _duration(metric.interval) or ERROR_RETRY
+            interval = _retry_or_interval(metric, last) or ERROR_RETRY
         except ValueError:
             continue
         assert last.finished_at is not None
@@ -122,12 +127,10 @@ def next_reconcile_time(run: AnalysisRun, now: datetime) -> datetime | None:
                 continue
             if _count_reached(metric, result):
                 continue
-            interval = _duration(metric.interval)
+            interval = _retry_or_interval(metric, last)
         except ValueError:
             continue
         if interval is None:
-            if last.phase != AnalysisPhase.ERROR:
-                continue  # measured once and not failing: nothing to repeat
-            interval = ERROR_RETRY
+            continue  # measured once and not failing: nothing to repeat
         consider(parse_time(last.finished_at) + interval)
     return earliest

@@ -19,7 +19,8 @@ def test_first_assessment_starts_the_run() -> None:
     assert plan.status.started_at == ts(5)
     assert plan.status.completed_at is None
     assert plan.status.run_summary is not None and plan.status.run_summary.count == 1
-    assert plan.status.dry_run_summary is None
+    dry = plan.status.dry_run_summary
+    assert dry is not None and dry.count == 0
 
 
 def test_all_successful_completes_successful() -> None:
@@ -130,6 +131,27 @@ def test_dry_run_metric_is_reported_but_never_decisive() -> None:
     by_name = {m.name: m for m in plan.status.metric_results or []}
     assert by_name["canary-errors"].phase == "Failed"
     assert by_name["canary-errors"].message == "Metric assessed Failed due to failed (1) > failureLimit (0)"
+
+
+def test_a_run_of_only_dry_run_metrics_completes_successful() -> None:
+    r = run([{"name": "a"}], [result("a", ["Failed"], dryRun=True)], dryRun=[{"metricName": ".*"}])
+    plan = assess_run(r, at(1))
+    assert plan.status.phase == "Successful"
+    assert plan.status.message is None
+
+
+def test_summary_counts_the_breached_limit_or_successful() -> None:
+    # completed Failed through consecutiveSuccessLimit's count rule: no limit breached
+    r = run(
+        [{"name": "a", "interval": "1s", "count": 2, "consecutiveSuccessLimit": 2, "failureLimit": -1},
+         {"name": "b", "interval": "1s"}],
+        [result("a", ["Successful", "Failed"]), result("b", ["Successful"])],
+    )
+    plan = assess_run(r, at(5))
+    phases = {m.name: m.phase for m in plan.status.metric_results or []}
+    assert phases == {"a": "Failed", "b": "Running"}
+    s = plan.status.run_summary
+    assert s is not None and (s.count, s.successful, s.failed) == (2, 1, 0)
 
 
 def test_measurement_retention_trims_to_the_limit() -> None:

@@ -46,7 +46,15 @@ def test_error_without_interval_retries_after_ten_seconds() -> None:
 
 def test_errors_do_not_use_up_the_count() -> None:
     r = run([{"name": "a", "interval": "5s", "count": 1}], results=[result("a", ["Error"])])
-    assert names(due_measurements(r, at(6))) == ["a"]
+    assert names(due_measurements(r, at(11))) == ["a"]
+
+
+def test_error_is_retried_after_ten_seconds_whatever_the_interval() -> None:
+    r = run([{"name": "a", "interval": "1h", "count": 3}], results=[result("a", ["Successful", "Error"])])
+    # the Error measurement finished at t=10
+    assert due_measurements(r, at(20)) == []
+    assert names(due_measurements(r, at(21))) == ["a"]
+    assert next_reconcile_time(r, at(0)) == at(20)
 
 
 def test_in_flight_measurement_resumes_at_resume_at() -> None:
