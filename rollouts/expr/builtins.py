@@ -383,24 +383,16 @@ def builtin_join(args: list[Any], budget: Budget) -> str:
     return sep.join(strings)
 
 
+#: expr's ``type()`` names, by the Go type name :func:`type_name` reports.
+_EXPR_TYPE_NAMES = {
+    "nil": "nil", "bool": "bool", "int": "int", "float64": "float", "string": "string",
+    "[]interface {}": "array", "map[string]interface {}": "map",
+}
+
+
 def builtin_type(args: list[Any], budget: Budget) -> str:
     _arity("type", args, 1)
-    value = args[0]
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    if is_array(value):
-        return "array"
-    if isinstance(value, Mapping):
-        return "map"
-    return "unknown"
+    return _EXPR_TYPE_NAMES.get(type_name(args[0]), "unknown")
 
 
 def builtin_to_json(args: list[Any], budget: Budget) -> str:
