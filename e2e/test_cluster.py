@@ -150,20 +150,10 @@ def test_ready_false_label_keeps_pods_running_but_not_ready(kubectl: Kubectl) ->
     # Removing the label from a live pod makes it Ready (tests use this to "heal" a canary).
     name = found[0]["metadata"]["name"]
     kubectl("label", "pod", name, "rollouts.test/ready-")
-    wait_for(
-        lambda: running_ready(kubectl.get("pod", name)),
-        timeout=WAIT,
-        describe=f"pod {name} Ready after removing the label",
-        diagnose=diagnosis(kubectl, [f"pod/{name}"]),
-    )
+    wait_for_condition(kubectl, f"pod/{name}", "Ready", "True", timeout=WAIT)
     # ... and putting it back makes it not ready again.
     kubectl("label", "pod", name, "rollouts.test/ready=false")
-    wait_for(
-        lambda: running_not_ready(kubectl.get("pod", name)),
-        timeout=WAIT,
-        describe=f"pod {name} not Ready after labelling it again",
-        diagnose=diagnosis(kubectl, [f"pod/{name}"]),
-    )
+    wait_for_condition(kubectl, f"pod/{name}", "Ready", "False", timeout=WAIT)
 
 
 def test_a_bare_pod_in_a_fresh_namespace_runs(kubectl: Kubectl) -> None:
@@ -307,6 +297,14 @@ def test_install_crds_applies_and_waits_until_established(cluster: Cluster, tmp_
         assert cluster_scoped.list(f"{plural}.e2e.rollouts.test", "--all-namespaces") == []
     finally:
         cluster_scoped("delete", "crd", f"{plural}.e2e.rollouts.test", "--ignore-not-found", "--wait=false")
+
+
+def test_the_projects_crds_are_installed_and_served(cluster: Cluster, crds: list[str]) -> None:
+    # `crds` skips this test while manifests/crds is empty; the session fixture installed them.
+    cluster_scoped = cluster.kubectl.in_namespace(None)
+    for name in crds:
+        assert condition_status(cluster_scoped.get("customresourcedefinition", name), "Established") == "True"
+        assert isinstance(cluster_scoped.list(name, "--all-namespaces"), list)
 
 
 @given(st.text(max_size=200))
