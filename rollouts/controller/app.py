@@ -37,6 +37,7 @@ log = structlog.get_logger("rollouts.controller.app")
 
 EXIT_OK = 0
 EXIT_LOST_LEASE = 1
+SYNC_LOG_INTERVAL = 10.0  # seconds between "still waiting for caches" lines
 
 
 class _NoInformers:
@@ -45,8 +46,8 @@ class _NoInformers:
     async def run(self) -> None:
         await asyncio.Event().wait()
 
-    async def wait_for_sync(self) -> None:
-        return None
+    async def wait_for_sync(self, timeout: float) -> bool:  # noqa: ASYNC109
+        return True
 
     def has_synced(self) -> bool:
         return True
@@ -64,6 +65,7 @@ class Dependencies:
     registry: ControllerRegistry = field(default_factory=ControllerRegistry)
     informers_factory: Callable[[Any, Options], Informers] | None = None
     on_bound: Callable[[str, int], None] = lambda endpoint, port: None  # "metrics"/"healthz", port
+    on_leading: Callable[[Runtime], None] = lambda runtime: None  # e.g. bind the metrics to the caches
 
 
 class ControllerApp:
@@ -162,19 +164,30 @@ class ControllerApp:
         return report
 
     async def _lead(self, tg: asyncio.TaskGroup) -> None:
-        """Leading: start informers, wait for their caches, start the workers; wait for stop."""
+        """Leading: build the controllers (they ask for informers), start the informers, wait for
+        their caches, then start the workers; return when asked to stop."""
         log.info("leading: starting controllers", controllers=len(self.deps.registry))
         if len(self.deps.registry) == 0 or self.deps.informers_factory is None:
             informers: Informers = _NoInformers()
         else:
             informers = self.deps.informers_factory(self.deps.client, self.options)
         self._informers = informers
-        self._informers_task = tg.create_task(informers.run(), name="informers")
-        await _first(informers.wait_for_sync(), self._stop.wait())
-        if self._stop.is_set():
-            return
         runtime = Runtime(self.options, self.deps.client, informers, self.deps.clock, self.deps.metrics)
         self._controllers = self.deps.registry.build(runtime)
+        self.deps.on_leading(runtime)
+        self._informers_task = tg.create_task(informers.run(), name="informers")
+        for controller in self._controllers:
+            tg.create_task(controller.queue.run(), name=f"{controller.name}-queue")
+        while not self._stop.is_set():
+            synced = asyncio.ensure_future(informers.wait_for_sync(SYNC_LOG_INTERVAL))
+            await _first(synced, self._stop.wait())
+            if not synced.cancelled() and synced.result():
+                break
+            if not self._stop.is_set():
+                log.info("waiting for informer caches to sync")
+        if self._stop.is_set():
+            return
+        log.info("caches synced; starting workers")
         for controller in self._controllers:
             for worker in range(controller.threads):
                 self._workers.append(
@@ -187,9 +200,11 @@ class ControllerApp:
     ) -> None:
         log.info("shutting down")
         for controller in self._controllers:
-            controller.queue.shut_down()
+            controller.queue.shutdown()
         if self._workers:
-            _, pending = await asyncio.wait(self._workers, timeout=self.options.shutdown_grace)
+            all_done = asyncio.ensure_future(asyncio.wait(self._workers))
+            await _first(all_done, self.deps.clock.sleep(self.options.shutdown_grace))
+            pending = [t for t in self._workers if not t.done()]
             if pending:
                 log.warning("reconciles still running after the grace period; cancelling", count=len(pending))
                 for task in pending:

@@ -6,8 +6,10 @@ it builds the controllers registered in a :class:`ControllerRegistry` once it le
 informers, waits for their caches, then runs ``threads`` workers per controller (:func:`run_worker`)
 in its task group. On shutdown it shuts the queues down; a worker finishes the key in hand and exits.
 
-The queue and informer shapes here are the minimum the process needs, written as Protocols so
-that the concrete :mod:`rollouts.workqueue` / :mod:`rollouts.informers` types satisfy them.
+The order is client-go's: controllers are built first (their factories ask the shared informer
+factory for informers and register handlers), then the informers start, then — once every cache
+has synced — the workers. Each controller's queue is a :class:`rollouts.workqueue.RateLimitingQueue`
+whose background task the process runs; its metrics provider is ``runtime.metrics.workqueue``.
 """
 
 from __future__ import annotations
@@ -21,33 +23,20 @@ import structlog
 from rollouts.clock import Clock
 from rollouts.controller.flags import Options
 from rollouts.metrics import ControllerMetrics
+from rollouts.workqueue import RateLimitingQueue
 
 log = structlog.get_logger("rollouts.controller")
 
 
-class WorkQueue(Protocol):
-    async def get(self) -> str | None:
-        """The next key, or None once the queue is shut down (no more keys will come)."""
-        ...
-
-    def done(self, key: str) -> None: ...
-
-    def forget(self, key: str) -> None: ...
-
-    def add_rate_limited(self, key: str) -> None: ...
-
-    def shut_down(self) -> None: ...
-
-
 class Informers(Protocol):
-    """The shared informers of the process (one list+watch per resource type)."""
+    """What the process needs of :class:`rollouts.informers.factory.SharedInformerFactory`."""
 
     async def run(self) -> None:
-        """Run every informer until cancelled."""
+        """Run every informer (present and future) until cancelled or stopped."""
         ...
 
-    async def wait_for_sync(self) -> None:
-        """Return once every informer's cache holds its initial list."""
+    async def wait_for_sync(self, timeout: float) -> bool:  # noqa: ASYNC109 (on the injected clock)
+        """Whether every informer's cache holds its initial list within ``timeout`` seconds."""
         ...
 
     def has_synced(self) -> bool: ...
@@ -61,7 +50,7 @@ class Controller(Protocol):
     def threads(self) -> int: ...
 
     @property
-    def queue(self) -> WorkQueue: ...
+    def queue(self) -> RateLimitingQueue[str]: ...
 
     async def reconcile(self, key: str) -> None: ...
 
@@ -102,20 +91,16 @@ async def run_worker(controller: Controller, worker: int) -> None:
     """Process keys until the queue shuts down. A failed reconcile is re-queued with backoff;
     a successful one resets the key's backoff. Exceptions never kill the worker."""
     queue = controller.queue
-    while (key := await queue.get()) is not None:
+    async for key in queue:
         try:
             await controller.reconcile(key)
         except Exception as exc:
+            reason = str(exc) or type(exc).__name__
             log.warning(
-                "reconcile failed; requeued",
-                controller=controller.name,
-                key=key,
-                worker=worker,
-                error=str(exc) or type(exc).__name__,
+                "reconcile failed; requeued", controller=controller.name, key=key, worker=worker, error=reason
             )
             queue.add_rate_limited(key)
         else:
             queue.forget(key)
-            log.debug("reconciled", controller=controller.name, key=key, worker=worker)
         finally:
             queue.done(key)

@@ -9,16 +9,20 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 
 import structlog
 
 from rollouts import logging as rollouts_logging
-from rollouts.clock import SystemClock
+from rollouts.clock import Clock, SystemClock
 from rollouts.controller.app import ControllerApp, Dependencies
-from rollouts.controller.controllers import ControllerRegistry
+from rollouts.controller.controllers import ControllerRegistry, Runtime
 from rollouts.controller.flags import Options, parse
+from rollouts.controller.instance import instance_id_selector
+from rollouts.informers.factory import SharedInformerFactory
 from rollouts.k8s.client import KubeClient
+from rollouts.k8s.resources import ANALYSIS_RUNS, EXPERIMENTS, ROLLOUTS
 from rollouts.leaderelection import default_identity
 from rollouts.leaderelection.kube import KubeLeaseApi
 from rollouts.metrics import ControllerMetrics
@@ -40,6 +44,33 @@ def registry() -> ControllerRegistry:
     return ControllerRegistry()
 
 
+def build_informers(clock: Clock) -> Callable[[KubeClient, Options], SharedInformerFactory]:
+    def build(client: KubeClient, options: Options) -> SharedInformerFactory:
+        return SharedInformerFactory(
+            client, clock, namespace=options.watch_namespace, default_resync_seconds=options.rollout_resync
+        )
+
+    return build
+
+
+def bind_metrics_to_caches(metrics: ControllerMetrics) -> Callable[[Runtime], None]:
+    """Once leading, point the ``*_info`` collectors at the informer caches of the three kinds
+    (the same selector-filtered informers the controllers use, so they are shared, not duplicated)."""
+
+    def bind(runtime: Runtime) -> None:
+        factory = runtime.informers
+        if not isinstance(factory, SharedInformerFactory):
+            return  # no controllers registered: nothing is cached
+        selector = instance_id_selector(runtime.options.instance_id)
+        metrics.bind_caches(
+            rollouts=factory.informer(ROLLOUTS, label_selector=selector).store,
+            analysis_runs=factory.informer(ANALYSIS_RUNS, label_selector=selector).store,
+            experiments=factory.informer(EXPERIMENTS, label_selector=selector).store,
+        )
+
+    return bind
+
+
 async def run(options: Options) -> int:
     metrics = ControllerMetrics(controller_version())
     try:
@@ -54,15 +85,18 @@ async def run(options: Options) -> int:
         log.error("cannot load the cluster configuration", error=str(exc) or type(exc).__name__)
         return EXIT_CONFIG
     async with client:
+        clock = SystemClock()
         app = ControllerApp(
             options,
             Dependencies(
                 client=client,
                 lease_api=KubeLeaseApi(client),
-                clock=SystemClock(),
+                clock=clock,
                 metrics=metrics,
                 identity=default_identity(),
                 registry=registry(),
+                informers_factory=build_informers(clock),
+                on_leading=bind_metrics_to_caches(metrics),
             ),
         )
         loop = asyncio.get_running_loop()

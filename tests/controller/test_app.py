@@ -16,6 +16,7 @@ from rollouts.controller.app import EXIT_LOST_LEASE, EXIT_OK, ControllerApp, Dep
 from rollouts.controller.controllers import ControllerRegistry, Informers, Runtime
 from rollouts.controller.flags import Options, parse
 from rollouts.metrics import ControllerMetrics
+from rollouts.workqueue import RateLimitingQueue
 from tests.leaderelection.fake_lease_api import FakeLeaseApi
 
 LOCK = ("ctl", "argo-rollouts-controller-lock")
@@ -28,37 +29,15 @@ def options(**overrides: Any) -> Options:
     )
 
 
-class FakeQueue:
-    def __init__(self, keys: list[str]) -> None:
-        self.pending: asyncio.Queue[str | None] = asyncio.Queue()
-        for key in keys:
-            self.pending.put_nowait(key)
-        self.done_keys: list[str] = []
-        self.forgotten: list[str] = []
-        self.rate_limited: list[str] = []
-        self.is_shut_down = False
-
-    async def get(self) -> str | None:
-        if self.is_shut_down and self.pending.empty():
-            return None
-        return await self.pending.get()
-
-    def done(self, key: str) -> None:
-        self.done_keys.append(key)
-
-    def forget(self, key: str) -> None:
-        self.forgotten.append(key)
-
-    def add_rate_limited(self, key: str) -> None:
-        self.rate_limited.append(key)
-
-    def shut_down(self) -> None:
-        self.is_shut_down = True
-        self.pending.put_nowait(None)  # wake a blocked getter (one sentinel per worker is enough here)
+def fake_queue(clock: Clock, keys: list[str]) -> RateLimitingQueue[str]:
+    queue: RateLimitingQueue[str] = RateLimitingQueue("fake", clock=clock)
+    for key in keys:
+        queue.add(key)
+    return queue
 
 
 class FakeController:
-    def __init__(self, queue: FakeQueue, release: asyncio.Event) -> None:
+    def __init__(self, queue: RateLimitingQueue[str], release: asyncio.Event) -> None:
         self.name = "fake"
         self.threads = 1
         self.queue = queue
@@ -70,7 +49,7 @@ class FakeController:
         self.started.append(key)
         if key == "ns/bad":
             raise RuntimeError("reconcile failed")
-        if key == "ns/slow":
+        if key in ("ns/slow", "ns/stuck"):
             await self.release.wait()
         self.finished.append(key)
 
@@ -90,8 +69,9 @@ class FakeInformers:
         finally:
             self.running = False
 
-    async def wait_for_sync(self) -> None:
+    async def wait_for_sync(self, timeout: float) -> bool:  # noqa: ASYNC109
         await self._synced_event.wait()
+        return True
 
     def has_synced(self) -> bool:
         return self.synced
@@ -182,7 +162,7 @@ async def test_a_standby_replica_is_healthy_and_serves_metrics() -> None:
 async def test_a_lost_lease_stops_everything_and_exits_non_zero() -> None:
     api, clock = FakeLeaseApi(), FakeClock()
     informers = FakeInformers()
-    queue = FakeQueue([])
+    queue = fake_queue(clock, [])
     controller = FakeController(queue, asyncio.Event())
     registry = ControllerRegistry()
     registry.register("fake", lambda runtime: controller)
@@ -214,7 +194,7 @@ async def test_workers_reconcile_requeue_failures_and_finish_in_flight_work_on_s
     api, clock = FakeLeaseApi(), FakeClock()
     informers = FakeInformers()
     release = asyncio.Event()
-    queue = FakeQueue(["ns/a", "ns/bad", "ns/slow"])
+    queue = fake_queue(clock, ["ns/a", "ns/bad", "ns/slow"])
     controller = FakeController(queue, release)
     built: list[Runtime] = []
     registry = ControllerRegistry()
@@ -231,8 +211,8 @@ async def test_workers_reconcile_requeue_failures_and_finish_in_flight_work_on_s
             await asyncio.sleep(0.01)
         assert controller.started == ["ns/a", "ns/bad", "ns/slow"]
         assert built[0].informers is informers
-        assert queue.forgotten == ["ns/a"]
-        assert queue.rate_limited == ["ns/bad"]
+        assert queue.num_requeues("ns/bad") == 1
+        assert queue.num_requeues("ns/a") == 0
         assert await h.get("healthz") == (200, "ok")
         h.app.stop()  # ns/slow is in flight: shutdown waits for it (grace 2 s)
         await asyncio.sleep(0.05)
@@ -240,20 +220,20 @@ async def test_workers_reconcile_requeue_failures_and_finish_in_flight_work_on_s
         release.set()
         assert await asyncio.wait_for(task, 5) == EXIT_OK
     assert controller.finished == ["ns/a", "ns/slow"]
-    assert queue.done_keys == ["ns/a", "ns/bad", "ns/slow"]
+    assert queue.snapshot().processing == frozenset()
     assert leftover_tasks() == set()
 
 
 async def test_a_dead_worker_makes_healthz_fail() -> None:
     api, clock = FakeLeaseApi(), FakeClock()
     informers = FakeInformers()
-    queue = FakeQueue([])
+    queue = fake_queue(clock, [])
     controller = FakeController(queue, asyncio.Event())
     registry = ControllerRegistry()
     registry.register("fake", lambda runtime: controller)
     async with started(options(), api, clock, registry, informers) as (h, task):
         await asyncio.sleep(0.05)
-        queue.shut_down()  # the worker exits as it would if it had died
+        queue.shutdown()  # the worker exits as it would if it had died
         await asyncio.sleep(0.05)
         assert await h.get("healthz") == (503, "unhealthy: workers")
         h.app.stop()
@@ -267,3 +247,27 @@ async def test_without_leader_election_it_leads_at_once() -> None:
         assert api.leases == {}
         h.app.stop()
         assert await asyncio.wait_for(task, 5) == EXIT_OK
+
+
+async def test_reconciles_still_running_after_the_grace_period_are_cancelled() -> None:
+    api, clock = FakeLeaseApi(), FakeClock()
+    informers = FakeInformers()
+    queue = fake_queue(clock, ["ns/stuck"])
+    controller = FakeController(queue, asyncio.Event())  # never released
+    registry = ControllerRegistry()
+    registry.register("fake", lambda runtime: controller)
+    async with started(options(), api, clock, registry, informers) as (h, task):
+        for _ in range(100):
+            if controller.started:
+                break
+            await asyncio.sleep(0.01)
+        assert controller.started == ["ns/stuck"]
+        h.app.stop()
+        await asyncio.sleep(0.05)
+        await clock.advance(1.9)
+        assert not task.done()
+        await clock.advance(0.1)  # the 2 s grace is over
+        assert await asyncio.wait_for(task, 5) == EXIT_OK
+    assert controller.finished == []
+    assert api.spec(LOCK[1], LOCK[0])["holderIdentity"] == ""
+    assert leftover_tasks() == set()
