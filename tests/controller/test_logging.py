@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 import structlog
 
 from rollouts import logging as rollouts_logging
+
+
+@pytest.fixture(autouse=True)
+def restore_structlog() -> Iterator[None]:
+    # configure() binds the current (captured) stderr; later tests must not log into a closed file.
+    yield
+    structlog.reset_defaults()
 
 
 def test_json_logs_carry_namespace_and_upstreams_object_key(capsys: pytest.CaptureFixture[str]) -> None:
