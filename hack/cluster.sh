@@ -64,9 +64,11 @@ wait_until() {
   done
 }
 
+STARTED_ANY=0  # set when this invocation started a component: the smoke test must then run again
 start() {  # start <component> <binary> <args…>: background, own process group, PID recorded
   local comp=$1; shift
   if running "$comp"; then return; fi
+  STARTED_ANY=1
   # fd 8 is the state lock (lock_state): a component must not inherit and hold it.
   setsid "$@" >>"$STATE/logs/$comp.log" 2>&1 </dev/null 8>&- &
   echo $! > "$STATE/pids/$comp"
@@ -191,17 +193,14 @@ up() {
   # kwok reads its stages once: when ours changed since it started, restart it.
   cat "$BIN/../kwok-stages.yaml" "$HACK/kwok/pod-stages.yaml" > "$STATE/kwok-stages.yaml.new"
   if ! cmp -s "$STATE/kwok-stages.yaml.new" "$STATE/kwok-stages.yaml"; then
-    if running kwok; then
-      log "pod stages changed: restarting kwok"
-      stop kwok
-      # The old kwok holds the Node's lease; a new one would wait for it to expire (40 s).
-      kc -n kube-node-lease delete lease kwok-node-0 --ignore-not-found >/dev/null
-    fi
-    rm -f "$STATE/smoke-passed"  # the new stages must pass the smoke test again
+    if running kwok; then log "pod stages changed: restarting kwok"; stop kwok; fi
     mv "$STATE/kwok-stages.yaml.new" "$STATE/kwok-stages.yaml"
   else
     rm -f "$STATE/kwok-stages.yaml.new"
   fi
+  # A previous kwok (stopped above, or dead) may still hold the Node's lease; a new one would wait
+  # for it to expire (40 s) before driving any pod.
+  running kwok || kc -n kube-node-lease delete lease kwok-node-0 --ignore-not-found >/dev/null
   start kwok "$BIN/kwok" --kubeconfig="$KUBECONFIG_PATH" --config="$STATE/kwok-stages.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --manage-nodes-with-label-selector= --manage-single-node= \
@@ -224,7 +223,7 @@ NODE
   wait_until 90 kwok node_ready_and_untainted
   wait_until 60 kube-controller-manager kc -n default get serviceaccount default
 
-  if [ ! -f "$STATE/smoke-passed" ]; then
+  if [ "$STARTED_ANY" = 1 ] || [ ! -f "$STATE/smoke-passed" ]; then
     kc -n default delete deployment rollouts-smoke --ignore-not-found >/dev/null  # left by a failed up
     kc -n default create deployment rollouts-smoke --image=registry.invalid/smoke:1 --replicas=2 >/dev/null
     wait_until 90 kwok smoke_ready
