@@ -47,6 +47,9 @@ class ApiModel(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         extra="forbid",
+        # No coercion: "3" is not an int and 1 is not a bool, as for the API server; a lax
+        # load would also change the value's type and break exact round trips.
+        strict=True,
         validate_assignment=False,
         ser_json_inf_nan="strings",
     )
