@@ -109,7 +109,7 @@ def _boolean(draw: st.DrawFn, depth: int = 3) -> str:
     return f"all([{draw(_numeric(0))}, {draw(_numeric(0))}], # {draw(_BOOL_OPS)} {draw(_numeric(0))})"
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=st.one_of(_numeric(), _boolean()))
 def test_generated_expressions_agree_with_go_expr(source: str) -> None:
     expected = _oracle(source)

@@ -58,7 +58,7 @@ _RESULTS: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(source=_TEXT, result=_RESULTS)
 def test_any_text_either_evaluates_or_raises_expr_error(source: str, result: Any) -> None:
     try:
@@ -88,7 +88,7 @@ def _expressions(draw: st.DrawFn, depth: int = 3) -> str:
     return f"({left} ? {right} : {left})"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(source=_expressions(), result=_RESULTS)
 def test_well_formed_expressions_never_escape_as_other_exceptions(source: str, result: Any) -> None:
     with contextlib.suppress(ExprError):

@@ -9,7 +9,8 @@ One reconcile of a run, as the AnalysisRun reconciler drives it:
    metric result (counters, consecutive counts);
 4. :func:`~.run_status.assess_run` — every metric's phase and the run's phase and message,
    summaries, startedAt/completedAt, measurement retention and the next requeue time, as one
-   :class:`~.run_status.AnalysisPlan`.
+   :class:`~.run_status.AnalysisPlan`, whose ``due`` lists the measurements to take next (so
+   a reconcile is: assess → measure ``plan.due`` → record → assess again → write status).
 
 Modules: :mod:`.phases` (order, completion), :mod:`.selection` (dryRun and measurementRetention
 regexes), :mod:`.metric_status` (one metric's phase), :mod:`.schedule`, :mod:`.measurement`,

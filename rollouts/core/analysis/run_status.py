@@ -30,7 +30,7 @@ from rollouts.api.analysis import AnalysisPhase, AnalysisRun, AnalysisRunStatus,
 from rollouts.core.analysis.metric_status import assess_metric, limit_breach
 from rollouts.core.analysis.phases import is_completed, is_worse
 from rollouts.core.analysis.run_state import is_terminating, result_by_name
-from rollouts.core.analysis.schedule import next_reconcile_time
+from rollouts.core.analysis.schedule import MetricTask, due_measurements, next_reconcile_time
 from rollouts.core.analysis.selection import dry_run_metric_names, measurement_limit
 from rollouts.core.conditions import format_time
 
@@ -54,6 +54,8 @@ class AnalysisPlan:
     #: The run's phase before this assessment, to detect (and announce) its completion.
     previous_phase: str | None
     metric_transitions: list[MetricTransition] = field(default_factory=list)
+    #: Measurements due now against the assessed status (empty once the run completed).
+    due: list[MetricTask] = field(default_factory=list)
 
     @property
     def completed_now(self) -> bool:
@@ -155,7 +157,8 @@ def assess_run(run: AnalysisRun, now: datetime) -> AnalysisPlan:
         requeue = now
     else:
         requeue = next_reconcile_time(working, now)
-    return AnalysisPlan(status, requeue, previous, transitions)
+    due = [] if is_completed(status.phase) else due_measurements(working, now)
+    return AnalysisPlan(status, requeue, previous, transitions, due)
 
 
 def _retain(run: AnalysisRun, result: MetricResult) -> MetricResult:

@@ -13,12 +13,14 @@ from rollouts.core.analysis.phases import is_worse
 from tests.core.analysis.builders import at, result, run, ts
 
 
-def test_first_assessment_starts_the_run() -> None:
-    plan = assess_run(run([{"name": "a"}]), at(5))
+def test_first_assessment_starts_the_run_and_lists_what_is_due() -> None:
+    plan = assess_run(run([{"name": "a"}, {"name": "b", "initialDelay": "1m"}]), at(5))
+    assert [t.metric.name for t in plan.due] == ["a"]
+    assert plan.requeue_at == at(65)
     assert plan.status.phase == "Running"
     assert plan.status.started_at == ts(5)
     assert plan.status.completed_at is None
-    assert plan.status.run_summary is not None and plan.status.run_summary.count == 1
+    assert plan.status.run_summary is not None and plan.status.run_summary.count == 2
     dry = plan.status.dry_run_summary
     assert dry is not None and dry.count == 0
 
@@ -226,7 +228,7 @@ def _settle(r: AnalysisRun) -> AnalysisRun:
     return r
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(r=_runs())
 def test_run_phase_is_the_worst_completed_non_dry_run_metric_phase(r: AnalysisRun) -> None:
     settled = _settle(r)
@@ -243,7 +245,7 @@ def test_run_phase_is_the_worst_completed_non_dry_run_metric_phase(r: AnalysisRu
         assert len(completed) < len(settled.spec.metrics or []) or not completed
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(r=_runs())
 def test_dry_run_metrics_never_change_the_run_phase(r: AnalysisRun) -> None:
     dry = {d.metric_name.strip("^$") for d in r.spec.dry_run or [] if d.metric_name}
@@ -277,7 +279,7 @@ def test_dry_run_metrics_never_change_the_run_phase(r: AnalysisRun) -> None:
         assert real_phase == clean_phase
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(r=_runs())
 def test_retention_never_keeps_more_than_the_limit(r: AnalysisRun) -> None:
     plan = assess_run(r, at(5000))
