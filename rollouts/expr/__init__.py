@@ -8,7 +8,8 @@ pipes, ``let``, closures with ``#``, and expr's builtins minus the time function
 Design, one concept per module: :mod:`.lexer` → :mod:`.parser` (Pratt, positions on every
 node) → :mod:`.nodes`; :mod:`.evaluator` walks the tree under a :mod:`.budget`, with
 :mod:`.values` (the semantics of operators), :mod:`.builtins` and :mod:`.predicates`;
-:mod:`.program` caches parsed texts; :mod:`.argo` is Argo's environment and verdict. Safe by
+:mod:`.program` caches parsed texts; :mod:`.names` rejects names the environment lacks
+before running; :mod:`.argo` is Argo's environment and verdict. Safe by
 construction: no Python ``eval``/``exec``, bounded work, and every failure is an
 :class:`ExprError`.
 """

@@ -21,6 +21,7 @@ from typing import Any
 
 from rollouts.expr.builtins import parse_go_float
 from rollouts.expr.errors import ExprError, ExprRuntimeError
+from rollouts.expr.names import check_names
 from rollouts.expr.program import compile_expr
 from rollouts.expr.values import format_go, is_number, type_name, wrap_int64
 
@@ -93,7 +94,10 @@ def condition_env(result: Any) -> dict[str, Any]:
 
 def eval_condition(result: Any, condition: str) -> bool:
     """Evaluate one condition; raises :class:`ExprError` (syntax, runtime or non-bool result)."""
-    output = compile_expr(condition).run(condition_env(result))
+    program = compile_expr(condition)
+    env = condition_env(result)
+    check_names(program.tree, condition, env)
+    output = program.run(env)
     if not isinstance(output, bool):
         raise ExprRuntimeError(f"expected bool, but got {_go_dynamic_type(output)}")
     return output

@@ -106,3 +106,16 @@ def test_verdict_error_carries_the_bare_message() -> None:
 def test_verdict_error_in_failure_condition() -> None:
     verdict = evaluate_result(1.0, "result > 0", "result >")
     assert (verdict.phase, verdict.message) == ("Error", "unexpected token EOF")
+
+
+def test_unknown_names_fail_even_in_branches_never_taken() -> None:
+    with pytest.raises(ExprError) as caught:
+        eval_condition(1.0, "result > 0 || reslt > 0")
+    assert caught.value.message == "unknown name reslt"
+    assert caught.value.line_column == (1, 14)
+    with pytest.raises(ExprError, match="unknown func nope"):
+        eval_condition(1.0, "true || nope(result)")
+
+
+def test_let_bound_names_and_builtins_are_known() -> None:
+    assert eval_condition([1.0, 2.0], "let total = sum(result); total == 3 && all(result, # > 0)") is True
