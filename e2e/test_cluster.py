@@ -8,8 +8,11 @@ the harness itself (waiting, diagnosis, the controller process) where that needs
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +35,7 @@ from e2e.harness import (
     wait_for_condition,
     wait_for_phase,
 )
+from e2e.harness.cluster import CLUSTER_SCRIPT, cached_kubectl
 from e2e.harness.crds import crd_names
 from e2e.harness.namespaces import namespace_name
 
@@ -222,6 +226,100 @@ def test_deleting_an_owning_replicaset_garbage_collects_its_pods(kubectl: Kubect
         describe="the garbage collector and kwok remove the ReplicaSet's pods",
         diagnose=diagnosis(kubectl),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The script itself, on a second, private cluster (own state directory and ports)
+
+
+def free_port_pair() -> int:
+    """A port p with p and p+1 free on 127.0.0.1 (etcd's client and peer ports)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        try:
+            with socket.socket() as first, socket.socket() as second:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_cluster_script_up_is_idempotent_and_down_stops_exactly_its_processes(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    ports: list[int] = []
+    while len(ports) < 4:  # distinct, non-overlapping pairs (only etcd uses p+1, but keep it simple)
+        port = free_port_pair()
+        if all(abs(port - taken) > 1 for taken in ports):
+            ports.append(port)
+    env = {
+        **os.environ,
+        "ROLLOUTS_CLUSTER_STATE": str(state),
+        "ROLLOUTS_ETCD_PORT": str(ports[0]),
+        "ROLLOUTS_APISERVER_PORT": str(ports[1]),
+        "ROLLOUTS_KCM_PORT": str(ports[2]),
+        "ROLLOUTS_SCHEDULER_PORT": str(ports[3]),
+    }
+
+    def script(verb: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", str(CLUSTER_SCRIPT), verb],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def pids() -> dict[str, int]:
+        return {f.name: int(f.read_text()) for f in sorted((state / "pids").iterdir())}
+
+    try:
+        first = script("up")
+        assert first.returncode == 0, first.stderr
+        kubeconfig = state / "admin.kubeconfig"
+        assert first.stdout.strip().splitlines()[-1] == str(kubeconfig)
+        started = pids()
+        assert set(started) == {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}
+        assert all(alive(pid) for pid in started.values())
+        for component in started:
+            assert (state / "logs" / f"{component}.log").is_file()
+
+        private = Kubectl(cached_kubectl(), kubeconfig)
+        node = private.get("node", "kwok-node-0")
+        assert condition_status(node, "Ready") == "True" and not node["spec"].get("taints")
+        assert f"https://127.0.0.1:{ports[1]}" in kubeconfig.read_text()
+
+        again = script("up")
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip().splitlines()[-1] == str(kubeconfig)
+        assert pids() == started, "a second up must reuse the running components"
+
+        status = script("status")
+        assert status.returncode == 0
+        assert status.stdout.count(" running (pid ") == 5
+    finally:
+        recorded = pids() if (state / "pids").is_dir() else {}
+        down = script("down")
+    assert down.returncode == 0, down.stderr
+    assert not state.exists()
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in recorded.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in recorded.values())
+    after = script("status")
+    assert after.returncode == 1 and after.stdout.count(" stopped") == 5
 
 
 # ---------------------------------------------------------------------------------------------
