@@ -1,14 +1,18 @@
 """Command-line flags, with upstream's names and defaults (``rollouts-controller``).
 
-Only the flags this runtime acts on are accepted; a flag we do not implement is an error rather
-than silently ignored. Durations take Go syntax (``15s``, ``1m30s``) as upstream's do.
+Every upstream flag is accepted, so that existing manifests keep working. Those this runtime does
+not act on yet (traffic-router API versions, ingress classes, …) are parsed with upstream's
+defaults into :attr:`Options.upstream`, and the ones given explicitly are listed in
+:attr:`Options.inert` so that the process can warn about them; an unknown flag is an error.
+Durations take Go syntax (``15s``, ``1m30s``) as upstream's do.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from rollouts.api.common import parse_go_duration
 
@@ -40,6 +44,8 @@ class Options:
     logformat: str
     shutdown_grace: float
     version: bool
+    upstream: dict[str, Any] = field(default_factory=dict)  # upstream flags without an effect yet
+    inert: tuple[str, ...] = ()  # which of those were given on the command line
 
     @property
     def watch_namespace(self) -> str | None:
@@ -136,7 +142,61 @@ def build_parser() -> argparse.ArgumentParser:
         help="How long running reconciles may take to finish on SIGTERM",
     )
     p.add_argument("--version", action="store_true", help="Print version")
+    _add_upstream_flags(p)
     return p
+
+
+# Upstream flags accepted for compatibility: (flag, default, kind). kind: str | int | bool | list.
+UPSTREAM_FLAGS: tuple[tuple[str, Any, str], ...] = (
+    ("--kloglevel", 0, "int"),
+    ("--service-threads", 10, "int"),
+    ("--ingress-threads", 10, "int"),
+    ("--ephemeral-metadata-threads", 10, "int"),
+    ("--ephemeral-metadata-update-pod-retries", 3, "int"),
+    ("--aws-target-group-binding-api-version", "elbv2.k8s.aws/v1beta1", "str"),
+    ("--alb-tag-key-resource-id", "ingress.k8s.aws/resource", "str"),
+    ("--istio-api-version", "v1alpha3", "str"),
+    ("--ambassador-api-version", "getambassador.io/v2", "str"),
+    ("--traffic-split-api-version", "v1alpha1", "str"),
+    ("--traefik-api-group", "traefik.io", "str"),
+    ("--traefik-api-version", "traefik.io/v1alpha1", "str"),
+    ("--ingress-api-version", "", "str"),
+    ("--appmesh-crd-version", "v1beta2", "str"),
+    ("--alb-ingress-classes", ["alb"], "list"),
+    ("--nginx-ingress-classes", ["nginx"], "list"),
+    ("--aws-verify-target-group", False, "bool"),
+    ("--alb-verify-weight", False, "bool"),
+    ("--self-service-notification-enabled", False, "bool"),
+    ("--controllers", [], "list"),
+    ("--enable-pprof-address", "", "str"),
+)
+
+
+def _add_upstream_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("accepted for compatibility with upstream; no effect yet")
+    for flag, _, kind in UPSTREAM_FLAGS:
+        dest = "upstream_" + flag[2:].replace("-", "_")
+        if kind == "bool":
+            group.add_argument(flag, dest=dest, nargs="?", const=True, default=None, type=_bool)
+        elif kind == "int":
+            group.add_argument(flag, dest=dest, type=int, default=None)
+        elif kind == "list":
+            group.add_argument(flag, dest=dest, action="append", default=None)
+        else:
+            group.add_argument(flag, dest=dest, default=None)
+
+
+def _upstream_values(ns: argparse.Namespace) -> tuple[dict[str, Any], tuple[str, ...]]:
+    values: dict[str, Any] = {}
+    given: list[str] = []
+    for flag, default, _ in UPSTREAM_FLAGS:
+        value = getattr(ns, "upstream_" + flag[2:].replace("-", "_"))
+        if value is None:
+            values[flag[2:]] = default
+        else:
+            values[flag[2:]] = value
+            given.append(flag)
+    return values, tuple(given)
 
 
 def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> Options:
@@ -152,6 +212,7 @@ def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) 
         < ns.leader_election_lease_duration
     ):
         parser.error("leader election needs retry period < renew deadline < lease duration")
+    upstream, inert = _upstream_values(ns)
     return Options(
         kubeconfig=ns.kubeconfig,
         context=ns.context,
@@ -176,4 +237,6 @@ def parse(argv: list[str] | None = None, environ: dict[str, str] | None = None) 
         logformat=ns.logformat,
         shutdown_grace=ns.shutdown_grace,
         version=ns.version,
+        upstream=upstream,
+        inert=inert,
     )

@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rollouts-controller: {controller_version()}")
         return 0
     rollouts_logging.configure(options.loglevel, "json" if options.logformat == "json" else "text")
+    for flag in options.inert:
+        log.warning("flag accepted for compatibility but has no effect yet", flag=flag)
     return asyncio.run(run(options))
 
 

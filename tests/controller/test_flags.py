@@ -82,6 +82,34 @@ def test_bad_flags_are_usage_errors(
     assert message in capsys.readouterr().err
 
 
+def test_upstream_flags_without_an_effect_are_accepted_and_reported() -> None:
+    o = parse(
+        [
+            "--kloglevel",
+            "2",
+            "--istio-api-version",
+            "v1beta1",
+            "--nginx-ingress-classes",
+            "a",
+            "--nginx-ingress-classes",
+            "b",
+            "--aws-verify-target-group",
+        ],
+        {},
+    )
+    assert o.inert == (
+        "--kloglevel",
+        "--istio-api-version",
+        "--nginx-ingress-classes",
+        "--aws-verify-target-group",
+    )
+    assert o.upstream["istio-api-version"] == "v1beta1"
+    assert o.upstream["nginx-ingress-classes"] == ["a", "b"]
+    assert o.upstream["aws-verify-target-group"] is True
+    assert o.upstream["alb-ingress-classes"] == ["alb"]  # upstream's default
+    assert parse([], {}).inert == ()
+
+
 def test_instance_id_selector_and_predicate() -> None:
     assert instance_id_selector("") == f"!{INSTANCE_ID_LABEL}"
     assert instance_id_selector("blue") == f"{INSTANCE_ID_LABEL}=blue"
