@@ -236,8 +236,12 @@ def plan_canary(
     now: datetime,
     *,
     step_outcome: StepOutcome | None = None,
+    services: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Plan one reconciliation of a canary Rollout (see the module docstring for what is covered).
+
+    ``services`` (name -> Service dict) lets the plan leave out selector changes that are already
+    in place; without it every desired selector is listed.
 
     Raises ValueError for a Rollout that is not a canary or has no template (the reconciler turns
     validation errors into the InvalidSpec condition before calling this).
@@ -300,7 +304,15 @@ def plan_canary(
         _progress_steps(ctx, step_outcome)
         _promote_if_done(ctx)
     _scale_down_others(ctx)
-    selectors = _service_selectors(ctx)
+    selectors = [
+        sel
+        for sel in _service_selectors(ctx)
+        if services is None
+        or ((services.get(sel.service) or {}).get("spec") or {})
+        .get("selector", {})
+        .get(POD_TEMPLATE_HASH_LABEL)
+        != sel.pod_template_hash
+    ]
     traffic = _desired_traffic(ctx)
     compute_status(ctx)
     return Plan(

@@ -10,6 +10,7 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.core.plan import Plan, StepOutcome, plan_canary
+from rollouts.core.plan_bluegreen import plan_bluegreen
 
 
 @dataclass
@@ -18,12 +19,34 @@ class SimCluster:
     now: datetime
     replica_sets: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: int = 0
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pre_promotion: str | None = None
+    post_promotion: str | None = None
 
     def model(self) -> Rollout:
         return Rollout.from_dict(self.rollout)
 
     def plan(self, outcome: StepOutcome | None = None) -> Plan:
-        return plan_canary(self.model(), list(self.replica_sets.values()), self.now, step_outcome=outcome)
+        if "blueGreen" in self.rollout["spec"]["strategy"]:
+            return plan_bluegreen(
+                self.model(),
+                list(self.replica_sets.values()),
+                self.services,
+                self.now,
+                pre_promotion_phase=self.pre_promotion,
+                post_promotion_phase=self.post_promotion,
+            )
+        return plan_canary(
+            self.model(),
+            list(self.replica_sets.values()),
+            self.now,
+            step_outcome=outcome,
+            services=self.services or None,
+        )
+
+    def selected_hash(self, service: str) -> str | None:
+        selector: dict[str, str] = self.services[service]["spec"]["selector"]
+        return selector.get("rollouts-pod-template-hash")
 
     def apply(self, plan: Plan) -> None:
         if plan.create_replica_set is not None:
@@ -48,6 +71,10 @@ class SimCluster:
             st["replicas"] = change.replicas
             st["readyReplicas"] = min(st["readyReplicas"], change.replicas)
             st["availableReplicas"] = min(st["availableReplicas"], change.replicas)
+        for change in plan.service_selectors:
+            self.services[change.service]["spec"]["selector"]["rollouts-pod-template-hash"] = (
+                change.pod_template_hash
+            )
         self.rollout["status"] = copy.deepcopy(plan.status)
 
     def make_ready(self, name: str, count: int) -> None:

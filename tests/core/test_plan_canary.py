@@ -153,7 +153,9 @@ def test_traffic_routed_old_stable_waits_for_its_scale_down_deadline() -> None:
         stableService="s",
         trafficRouting={"smi": {}},
     )
-    sim = _healthy_cluster(rollout)
+    sim = SimCluster(rollout, T0, services={n: {"spec": {"selector": {"app": "demo"}}} for n in ("c", "s")})
+    assert sim.settle().status["phase"] == "Healthy"
+    assert not sim.plan().changes_cluster  # selectors already in place are not re-listed
     old_stable = sim.rollout["status"]["stableRS"]
     _set_image(sim, "demo:2")
     plan = sim.plan()
@@ -176,6 +178,7 @@ def test_traffic_routed_old_stable_waits_for_its_scale_down_deadline() -> None:
     final = sim.settle()
     assert final.status["phase"] == "Healthy"
     assert final.traffic is not None and final.traffic.canary_weight == 0
+    assert sim.selected_hash("s") == sim.selected_hash("c") == final.status["stableRS"]
 
 
 def test_manual_pause_halts_scaling() -> None:

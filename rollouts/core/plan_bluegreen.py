@@ -1,0 +1,295 @@
+"""The blue-green plan: preview first, then one cut-over of the active Service.
+
+Order of events for an update (upstream's, reference §3.5):
+
+1. the new ReplicaSet is scaled to ``previewReplicaCount`` (or full size) while the old active one
+   stays at full size; the preview Service points at the new pods at once;
+2. once the new ReplicaSet is fully available: the pre-promotion analysis (its phase is an input),
+   then a ``BlueGreenPause`` when ``autoPromotionEnabled`` is false or ``autoPromotionSeconds`` > 0
+   (the latter resumes by itself N seconds after the pause started);
+3. after the pause: with a preview count the checkpoint ``scaleUpPreviewCheckPoint`` is set and the
+   new ReplicaSet grows to full size; when it is saturated the active Service is switched;
+4. the post-promotion analysis (input) gates marking the new ReplicaSet stable;
+5. the old ReplicaSets get a ``scale-down-deadline`` (``scaleDownDelaySeconds``, default 30) and
+   are scaled to zero after it.
+
+Fast-tracked (no pause, no pre-promotion gate): promote-full, an active Service without a hash
+selector (initial deploy) and an active Service already on the new pods. Abort: the active and
+preview Services go back to the stable pods and the new ReplicaSet is scaled down after
+``abortScaleDownDelaySeconds`` (default 30; 0 keeps it).
+
+Not covered yet: scaleDownDelayRevisionLimit, anti-affinity, ephemeral metadata, fast rollback
+within a scale-down window, AnalysisRun creation (phases are inputs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from rollouts.api.rollout import Rollout
+from rollouts.core import conditions as cond
+from rollouts.core.plan import (
+    DEFAULT_SCALE_DOWN_DELAY_SECONDS,
+    Event,
+    Plan,
+    PlanContext,
+    ServiceSelector,
+    add_pause,
+    compute_status,
+    find_or_create_new_replica_set,
+    pause_condition,
+)
+from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
+from rollouts.core.replica_sets import SCALE_DOWN_DEADLINE_ANNOTATION, ReplicaSetView
+from rollouts.core.steps import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
+
+COMPLETED_PHASES = ("Successful", "Failed", "Error", "Inconclusive")
+
+
+def _selector_hash(service: Mapping[str, Any] | None) -> str | None:
+    """The hash a Service selects, or None when its selector has no hash key (never switched)."""
+    if service is None:
+        return None
+    selector = (service.get("spec") or {}).get("selector") or {}
+    value = selector.get(POD_TEMPLATE_HASH_LABEL)
+    return str(value) if value is not None else None
+
+
+def plan_bluegreen(
+    ro: Rollout,
+    replica_sets: Sequence[Mapping[str, Any]],
+    services: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    *,
+    pre_promotion_phase: str | None = None,
+    post_promotion_phase: str | None = None,
+) -> Plan:
+    """Plan one reconciliation of a blue-green Rollout.
+
+    ``services`` maps Service names to Service dicts (at least the active one). The analysis
+    phases are those of the current pre-/post-promotion AnalysisRuns (None: none exists yet).
+    Raises ValueError when the Rollout is not blue-green, has no template, or its active Service
+    is missing (upstream reports the latter as InvalidSpec before planning).
+    """
+    strategy = ro.blue_green
+    template = ro.spec.template
+    if strategy is None or template is None or not strategy.active_service:
+        raise ValueError(
+            "plan_bluegreen needs a blue-green Rollout with a pod template and an active Service"
+        )
+    if strategy.active_service not in services:
+        raise ValueError(f'service "{strategy.active_service}" not found')
+    status: dict[str, Any] = ro.status.to_dict() if ro.status else {}
+    collision = status.get("collisionCount")
+    replicas = ro.spec.replicas if ro.spec.replicas is not None else 1
+    views = [ReplicaSetView(rs) for rs in replica_sets]
+    events: list[Event] = []
+    new, created = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
+    new_hash = new.pod_template_hash or pod_template_hash(template, collision)
+    bg = status.setdefault("blueGreen", {})
+
+    if status.get("currentPodHash") != new_hash:
+        if status.get("currentPodHash"):
+            events.append(
+                Event("Normal", cond.ROLLOUT_UPDATED, f"Rollout updated to revision {new.revision}")
+            )
+        for key in ("pauseConditions", "abort", "abortedAt", "promoteFull"):
+            status.pop(key, None)
+        status["controllerPause"] = False
+        for key in (
+            "scaleUpPreviewCheckPoint",
+            "prePromotionAnalysisRunStatus",
+            "postPromotionAnalysisRunStatus",
+        ):
+            bg.pop(key, None)
+        status["currentPodHash"] = new_hash
+
+    stable_hash = status.get("stableRS") or ""
+    stable = next((rs for rs in views if rs.pod_template_hash == stable_hash and rs.name != new.name), None)
+    others = [rs for rs in views if rs.name != new.name and (stable is None or rs.name != stable.name)]
+    ctx = PlanContext(
+        ro, now, replicas, [], 100, False, new, stable, others, status, events, strategy="blueGreen"
+    )
+    ctx.has_preview_service = bool(strategy.preview_service)
+    ctx.post_promotion = (
+        strategy.post_promotion_analysis is not None and bool(stable_hash),
+        post_promotion_phase in COMPLETED_PHASES,
+    )
+
+    active_hash = _selector_hash(services[strategy.active_service])
+    aborted = bool(status.get("abort"))
+    if aborted and stable_hash and stable_hash != new_hash:
+        if not status.get("abortedAt"):
+            status["abortedAt"] = cond.format_time(now)
+            status.pop("pauseConditions", None)
+            events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(new.revision)))
+    elif aborted:
+        status.pop("abort", None)  # nothing to abort: already promoted
+        aborted = False
+    halted = bool(ro.spec.paused) or pause_condition(ctx, INCONCLUSIVE_ANALYSIS) is not None
+    fast_tracked = bool(status.get("promoteFull")) or active_hash is None or active_hash == new_hash
+    if status.get("promoteFull"):
+        status.pop("pauseConditions", None)
+        status["controllerPause"] = False
+
+    # 1. sizes
+    preview_count = strategy.preview_replica_count
+    at_preview_size = (
+        preview_count is not None
+        and not bg.get("scaleUpPreviewCheckPoint")
+        and not fast_tracked
+        and not aborted
+    )
+    new_desired = preview_count if at_preview_size and preview_count is not None else replicas
+    if not halted:
+        if stable is not None:
+            ctx.scale(stable, replicas)
+        if not aborted:
+            ctx.scale(new, new_desired)
+    new_ready = new.spec_replicas == new_desired and new.available_replicas >= new_desired
+
+    # 2. pre-promotion analysis and the pause
+    pre_ok = strategy.pre_promotion_analysis is None or fast_tracked or pre_promotion_phase == "Successful"
+    if not aborted and not halted and pre_promotion_phase in ("Failed", "Error") and not fast_tracked:
+        status["abort"] = aborted = True
+        status["abortedAt"] = cond.format_time(now)
+        events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(new.revision)))
+    needs_pause = strategy.auto_promotion_enabled is False or (strategy.auto_promotion_seconds or 0) > 0
+    paused_for_promotion = False
+    if (
+        not aborted
+        and not halted
+        and new_ready
+        and pre_ok
+        and not fast_tracked
+        and not bg.get("scaleUpPreviewCheckPoint")
+        and needs_pause
+    ):
+        existing = pause_condition(ctx, BLUE_GREEN_PAUSE)
+        seconds = strategy.auto_promotion_seconds or 0
+        if existing is not None:
+            started = cond.parse_time(str(existing.get("startTime")))
+            if seconds > 0 and now > started + timedelta(seconds=seconds):
+                status["pauseConditions"] = [
+                    p for p in status.get("pauseConditions") or [] if p.get("reason") != BLUE_GREEN_PAUSE
+                ]
+            else:
+                paused_for_promotion = True
+                if seconds > 0:
+                    ctx.wakeups.append(started + timedelta(seconds=seconds + 1))
+        elif not status.get("controllerPause"):
+            add_pause(ctx, BLUE_GREEN_PAUSE)
+            paused_for_promotion = True
+            if seconds > 0:
+                ctx.wakeups.append(now + timedelta(seconds=seconds + 1))
+        # else: the user resumed (controllerPause set, condition removed): carry on.
+    promotion_allowed = not aborted and not halted and not paused_for_promotion and pre_ok and new_ready
+    if promotion_allowed and at_preview_size:
+        bg["scaleUpPreviewCheckPoint"] = True
+        ctx.scale(new, replicas)
+
+    # 3. the cut-over
+    saturated = (
+        ctx.spec_of(new) == replicas and new.spec_replicas == replicas and new.available_replicas >= replicas
+    )
+    selectors: list[ServiceSelector] = []
+    target_active = active_hash
+    if aborted and stable_hash:
+        target_active = stable_hash
+    elif promotion_allowed and saturated:
+        target_active = new_hash
+    if target_active and target_active != active_hash:
+        events.append(
+            Event(
+                "Normal",
+                "SwitchService",
+                f"Switched selector for service '{strategy.active_service}' "
+                f"from '{active_hash or ''}' to '{target_active}'",
+            )
+        )
+    if target_active:
+        if target_active != active_hash:
+            selectors.append(ServiceSelector(strategy.active_service, target_active))
+        bg["activeSelector"] = target_active
+    if strategy.preview_service:
+        preview_target = stable_hash if aborted and stable_hash else new_hash
+        if not halted or aborted:
+            if preview_target != _selector_hash(services.get(strategy.preview_service)):
+                selectors.append(ServiceSelector(strategy.preview_service, preview_target))
+            bg["previewSelector"] = preview_target
+    ctx.active = next((rs for rs in [new, *views] if rs.pod_template_hash == bg.get("activeSelector")), None)
+
+    # 4. marking stable
+    # The initial deploy and a full promotion skip the post-promotion analysis, as upstream does.
+    post_skipped = not stable_hash or bool(status.get("promoteFull"))
+    post_ok = strategy.post_promotion_analysis is None or post_skipped or post_promotion_phase == "Successful"
+    if post_promotion_phase in ("Failed", "Error") and not aborted:
+        status["abort"] = True
+        status["abortedAt"] = cond.format_time(now)
+        events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(new.revision)))
+    elif bg.get("activeSelector") == new_hash and stable_hash != new_hash and post_ok and not aborted:
+        reason = "Initial deploy" if not stable_hash else "Completed blue-green update"
+        status["stableRS"] = new_hash
+        status.pop("promoteFull", None)
+        events.append(
+            Event(
+                "Normal", cond.ROLLOUT_COMPLETED, cond.completed_event_message(new.revision, new_hash, reason)
+            )
+        )
+        if stable is not None:
+            ctx.others.append(stable)
+        ctx.stable = new
+
+    # 5. old ReplicaSets: delay, then zero; never the ones a Service still selects
+    referenced = {bg.get("activeSelector"), bg.get("previewSelector")}
+    abort_delay = strategy.abort_scale_down_delay_seconds
+    if not halted:
+        delay = (
+            strategy.scale_down_delay_seconds
+            if strategy.scale_down_delay_seconds is not None
+            else DEFAULT_SCALE_DOWN_DELAY_SECONDS
+        )
+        for rs in ctx.others:
+            if rs.pod_template_hash in referenced or ctx.spec_of(rs) == 0:
+                continue
+            _scale_down_after(ctx, rs, delay)
+        if aborted and new.pod_template_hash not in referenced and abort_delay != 0:
+            _scale_down_after(
+                ctx, new, DEFAULT_SCALE_DOWN_DELAY_SECONDS if abort_delay is None else abort_delay
+            )
+
+    compute_status(ctx)
+    return Plan(
+        create_replica_set=created,
+        scales=list(ctx.scales.values()),
+        service_selectors=selectors,
+        traffic=None,
+        status=ctx.status,
+        events=ctx.events,
+        requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
+    )
+
+
+def _scale_down_after(ctx: PlanContext, rs: ReplicaSetView, delay: int) -> None:
+    """Annotate a deadline ``delay`` seconds ahead on first sight; scale to 0 once it has passed."""
+    if ctx.spec_of(rs) == 0:
+        return
+    if delay <= 0:
+        ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
+        return
+    text = rs.scale_down_deadline
+    if not text:
+        deadline = ctx.now + timedelta(seconds=delay)
+        ctx.scale(rs, ctx.spec_of(rs), **{SCALE_DOWN_DEADLINE_ANNOTATION: cond.format_time(deadline)})
+        ctx.wakeups.append(deadline)
+        return
+    try:
+        deadline = cond.parse_time(text)
+    except ValueError:
+        deadline = ctx.now  # an unreadable deadline must not keep pods forever
+    if deadline > ctx.now:
+        ctx.wakeups.append(deadline)
+        return
+    ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
