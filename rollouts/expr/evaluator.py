@@ -9,11 +9,12 @@ arguments; raising ``ExprError``, ``ValueError`` or ``TypeError`` from one becom
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
+
+import re2  # type: ignore[import-untyped]
 
 from rollouts.expr import nodes as n
 from rollouts.expr.budget import Budget
@@ -209,7 +210,7 @@ class Evaluator:
             return left.startswith(right)
         if op == "endsWith":
             return left.endswith(right)
-        # matches: Go's RE2 never backtracks; Python's re can, so both sides are size-capped.
+        # matches: RE2, as Go's regexp is — linear time in the input, so no pattern can hang us.
         self.budget.spend(len(left))
         return _compiled_pattern(right).search(left) is not None
 
@@ -294,14 +295,24 @@ def _call_env_function(name: str, fn: Callable[..., Any], args: list[Any]) -> An
         raise ExprRuntimeError(f"{name}: {exc}") from None
 
 
+class _Pattern(Protocol):
+    def search(self, text: str) -> object | None: ...
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is reported through ExprError, not stderr
+
+
 @lru_cache(maxsize=128)
-def _compiled_pattern(pattern: str) -> re.Pattern[str]:
+def _compiled_pattern(pattern: str) -> _Pattern:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ExprRuntimeError(f"regular expression longer than {MAX_PATTERN_LENGTH} characters")
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ExprRuntimeError(f"error parsing regexp: {exc}") from None
+        compiled: _Pattern = re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise ExprRuntimeError(f"error parsing regexp: {reason}") from None
+    return compiled
 
 
 _DISPATCH: dict[type, Callable[[Evaluator, Any], Any]] = {

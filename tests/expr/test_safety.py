@@ -93,3 +93,13 @@ def _expressions(draw: st.DrawFn, depth: int = 3) -> str:
 def test_well_formed_expressions_never_escape_as_other_exceptions(source: str, result: Any) -> None:
     with contextlib.suppress(ExprError):
         compile_expr(source).run({"result": result})
+
+
+def test_matches_runs_in_linear_time_on_backtracking_bombs() -> None:
+    # Catastrophic for a backtracking engine; RE2 (what Go's regexp is) answers at once.
+    assert compile_expr("result matches '(a+)+$'").run({"result": "a" * 5000 + "!"}) is False
+
+
+def test_regexp_syntax_is_re2s() -> None:
+    with pytest.raises(ExprError, match="error parsing regexp: invalid escape sequence"):
+        compile_expr("'aa' matches '(a)\\\\1'").run({})
