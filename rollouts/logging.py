@@ -2,7 +2,9 @@
 
 ``configure`` is called once by the process; everything else just does
 ``structlog.get_logger(__name__)``. Upstream's log keys are kept: ``namespace`` plus one of
-``rollout`` / ``analysisrun`` / ``experiment`` naming the object, so existing log queries work.
+``rollout`` / ``analysisrun`` / ``experiment`` naming the object, and in JSON the message is
+``msg`` with ``level`` and ``time`` beside it, as upstream's logrus writes them, so existing log
+queries work.
 Secrets never reach a log: nothing here logs objects, only names.
 """
 
@@ -27,8 +29,11 @@ def configure(level: str = "info", fmt: LogFormat = "text") -> None:
     if name not in LEVELS:
         raise ValueError(f"unknown log level {level!r}: expected one of {', '.join(LEVELS)}")
     numeric = logging.getLevelName("WARNING" if name == "warn" else name.upper())
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    renderers: list[structlog.typing.Processor] = (
+        # upstream (logrus) writes the message under "msg": keep log queries working
+        [structlog.processors.EventRenamer("msg"), structlog.processors.JSONRenderer()]
+        if fmt == "json"
+        else [structlog.dev.ConsoleRenderer(colors=False)]
     )
     structlog.configure(
         processors=[
@@ -36,7 +41,7 @@ def configure(level: str = "info", fmt: LogFormat = "text") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
             structlog.processors.format_exc_info,
-            renderer,
+            *renderers,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),

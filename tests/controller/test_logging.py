@@ -25,7 +25,7 @@ def test_json_logs_carry_namespace_and_upstreams_object_key(capsys: pytest.Captu
     log.debug("hidden")
     rollouts_logging.for_object(structlog.get_logger("t"), "AnalysisRun", "ns", "run").warning("slow")
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-    assert [(r["event"], r["level"]) for r in lines] == [("reconciled", "info"), ("slow", "warning")]
+    assert [(r["msg"], r["level"]) for r in lines] == [("reconciled", "info"), ("slow", "warning")]
     assert lines[0]["namespace"] == "ns" and lines[0]["rollout"] == "web"
     assert lines[1]["analysisrun"] == "run"
     assert "time" in lines[0]
