@@ -107,9 +107,11 @@ class SharedInformer:
         self._synced.set()
 
     def apply(self, event_type: str, raw: Obj) -> None:
-        obj = self._prepare(raw)
-        key = object_key(obj)
+        key = object_key(raw)
         cached = self.store.get(key)
+        if cached is not None:
+            _share_unchanged(raw, cached)
+        obj = self._prepare(raw)
         rv = _rv(obj)
         if cached is not None and rv is not None and not _strictly_newer(rv, _rv(cached)):
             # A duplicate, or an event older than what we hold (delivered out of order).
@@ -154,6 +156,21 @@ class SharedInformer:
     def _notify_delete(self, obj: Obj | DeletedFinalStateUnknown) -> None:
         for h in self._handlers:
             call_safely(self.name, "delete", h.on_delete, obj)
+
+
+def _share_unchanged(new: Obj, cached: Obj) -> None:
+    """Reuse the cached copy of every top-level field (``spec``, ...) the event did not change.
+
+    Most events only change ``status`` and ``metadata``; comparing is a C-level ``==`` that stops
+    at the first difference, and sharing means the transform below meets an already-processed
+    subtree (cheap for :class:`~rollouts.informers.dedup.SubtreeSharer`) and memory is not doubled.
+    """
+    for field, value in new.items():
+        if field in ("metadata", "status"):
+            continue
+        old = cached.get(field)
+        if old is not None and old is not value and old == value:
+            new[field] = old
 
 
 def _rv(obj: Obj) -> str | None:

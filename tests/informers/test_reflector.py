@@ -249,3 +249,20 @@ async def test_objects_are_trimmed_and_transformed_before_caching(clock: FakeClo
             "annotations": {"keep": "me"},
         }
         assert "status" not in (informer.store.get("default/b") or {"status": 1})
+
+
+async def test_unchanged_spec_is_shared_with_the_cached_copy(
+    running: tuple[FakeSource, SharedInformer, Recorder],
+) -> None:
+    source, informer, _ = running
+    source.stream.push("MODIFIED", {**obj("a", "20"), "spec": {"replicas": 3, "template": {"x": [1]}}})
+    source.stream.push("MODIFIED", {**obj("a", "21"), "spec": {"replicas": 3, "template": {"x": [1]}}})
+    await settle()
+    first_spec = informer.store.get("default/a")
+    source.stream.push("MODIFIED", {**obj("a", "22"), "spec": {"replicas": 3, "template": {"x": [1]}}})
+    source.stream.push("MODIFIED", {**obj("b", "23"), "spec": {"replicas": 4}})
+    await settle()
+    latest = informer.store.get("default/a")
+    assert first_spec is not None and latest is not None
+    assert latest["metadata"]["resourceVersion"] == "22"
+    assert latest["spec"] is first_spec["spec"]
