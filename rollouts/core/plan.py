@@ -24,6 +24,7 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.core import conditions as cond
+from rollouts.core.history import replica_sets_to_delete
 from rollouts.core.phase import PhaseInputs, rollout_phase
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
 from rollouts.core.progress import DEFAULT_PROGRESS_DEADLINE_SECONDS, progress_deadline, timed_out
@@ -114,11 +115,15 @@ class Plan:
     status: dict[str, Any]
     events: list[Event]
     requeue_at: datetime | None
+    #: Names of old ReplicaSets beyond ``revisionHistoryLimit`` to delete (with their runs).
+    delete_replica_sets: list[str] = field(default_factory=list)
 
     @property
     def changes_cluster(self) -> bool:
         """Whether applying the plan would change any object other than the status."""
-        return bool(self.create_replica_set or self.scales or self.service_selectors)
+        return bool(
+            self.create_replica_set or self.scales or self.service_selectors or self.delete_replica_sets
+        )
 
 
 def _time(moment: datetime) -> str:
@@ -323,7 +328,14 @@ def plan_canary(
         status=ctx.status,
         events=ctx.events,
         requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
+        delete_replica_sets=history_deletions(ctx),
     )
+
+
+def history_deletions(ctx: PlanContext) -> list[str]:
+    """Old ReplicaSets the history limit removes; only ones this plan leaves at zero."""
+    idle = [rs for rs in ctx.others if ctx.spec_of(rs) == 0]
+    return [rs.name for rs in replica_sets_to_delete(idle, ctx.ro.spec.revision_history_limit)]
 
 
 def _handle_user_actions(ctx: PlanContext) -> None:

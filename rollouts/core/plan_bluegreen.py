@@ -39,6 +39,7 @@ from rollouts.core.plan import (
     add_pause,
     compute_status,
     find_or_create_new_replica_set,
+    history_deletions,
     pause_condition,
 )
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
@@ -269,6 +270,7 @@ def plan_bluegreen(
         status=ctx.status,
         events=ctx.events,
         requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
+        delete_replica_sets=history_deletions(ctx),
     )
 
 

@@ -71,6 +71,8 @@ class SimCluster:
             st["replicas"] = change.replicas
             st["readyReplicas"] = min(st["readyReplicas"], change.replicas)
             st["availableReplicas"] = min(st["availableReplicas"], change.replicas)
+        for name in plan.delete_replica_sets:
+            del self.replica_sets[name]
         for change in plan.service_selectors:
             self.services[change.service]["spec"]["selector"]["rollouts-pod-template-hash"] = (
                 change.pod_template_hash

@@ -322,3 +322,16 @@ def test_progress_deadline_exceeded_degrades() -> None:
     plan = sim.plan()
     assert plan.status["phase"] == "Degraded"
     assert plan.status["message"].startswith("ProgressDeadlineExceeded: ReplicaSet ")
+
+
+def test_revision_history_limit_deletes_the_oldest_idle_replica_sets() -> None:
+    rollout = _rollout(replicas=1)
+    rollout["spec"]["revisionHistoryLimit"] = 1
+    sim = _healthy_cluster(rollout)
+    for version in range(2, 6):
+        _set_image(sim, f"demo:{version}")
+        sim.settle()
+    revisions = sorted(
+        int(rs["metadata"]["annotations"]["rollout.argoproj.io/revision"]) for rs in sim.replica_sets.values()
+    )
+    assert revisions == [4, 5]  # the stable one plus one idle old revision
