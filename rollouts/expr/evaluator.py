@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Protocol
-
-import re2  # type: ignore[import-untyped]
+from typing import Any
 
 from rollouts.expr import nodes as n
 from rollouts.expr.budget import Budget
 from rollouts.expr.builtins import BUILTINS
 from rollouts.expr.errors import ExprError, ExprRuntimeError
 from rollouts.expr.predicates import PREDICATES
+from rollouts.expr.regexp import go_regexp
 from rollouts.expr.values import arithmetic, compare, equal, is_array, is_number, mismatch, type_name
-
-#: Regular expressions longer than this are refused (``matches`` compiles the right side).
-MAX_PATTERN_LENGTH = 1_000
 
 
 @dataclass(slots=True)
@@ -212,7 +207,7 @@ class Evaluator:
             return left.endswith(right)
         # matches: RE2, as Go's regexp is — linear time in the input, so no pattern can hang us.
         self.budget.spend(len(left))
-        return _compiled_pattern(right).search(left) is not None
+        return go_regexp(right).search(left) is not None
 
     def conditional(self, node: n.Conditional) -> Any:
         cond = self.eval(node.cond)
@@ -293,26 +288,6 @@ def _call_env_function(name: str, fn: Callable[..., Any], args: list[Any]) -> An
         raise
     except (ValueError, TypeError, ArithmeticError) as exc:
         raise ExprRuntimeError(f"{name}: {exc}") from None
-
-
-class _Pattern(Protocol):
-    def search(self, text: str) -> object | None: ...
-
-
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # a bad pattern is reported through ExprError, not stderr
-
-
-@lru_cache(maxsize=128)
-def _compiled_pattern(pattern: str) -> _Pattern:
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ExprRuntimeError(f"regular expression longer than {MAX_PATTERN_LENGTH} characters")
-    try:
-        compiled: _Pattern = re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as exc:
-        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
-        raise ExprRuntimeError(f"error parsing regexp: {reason}") from None
-    return compiled
 
 
 _DISPATCH: dict[type, Callable[[Evaluator, Any], Any]] = {

@@ -7,19 +7,20 @@ pattern selects nothing rather than failing the run (validation reports it separ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from rollouts.api.analysis import AnalysisRunSpec, DryRun, MeasurementRetention
 from rollouts.api.analysis_defaults import DEFAULT_MEASUREMENT_HISTORY_LIMIT
+from rollouts.expr import ExprError
+from rollouts.expr.regexp import go_regexp
 
 
 def _matches(pattern: str | None, name: str) -> bool:
     if pattern is None:
         return False
     try:
-        return re.search(pattern, name) is not None
-    except re.error:
+        return go_regexp(pattern).search(name) is not None
+    except ExprError:
         return False
 
 
