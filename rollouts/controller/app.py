@@ -29,7 +29,7 @@ from rollouts.clock import Clock
 from rollouts.controller.controllers import Controller, ControllerRegistry, Informers, Runtime, run_worker
 from rollouts.controller.flags import Options
 from rollouts.controller.health import Health
-from rollouts.controller.http import healthz_app, metrics_app, serve
+from rollouts.controller.http import ServeError, healthz_app, metrics_app, serve
 from rollouts.leaderelection import LeaderElectionConfig, LeaderElector, LeadershipLost, LeaseApi, lease_name
 from rollouts.metrics import ControllerMetrics
 
@@ -37,6 +37,7 @@ log = structlog.get_logger("rollouts.controller.app")
 
 EXIT_OK = 0
 EXIT_LOST_LEASE = 1
+EXIT_CANNOT_SERVE = 4
 SYNC_LOG_INTERVAL = 10.0  # seconds between "still waiting for caches" lines
 
 
@@ -117,6 +118,7 @@ class ControllerApp:
 
     async def run(self) -> int:
         lost = False
+        serve_errors: list[str] = []
         try:
             async with asyncio.TaskGroup() as tg:
                 servers = [
@@ -150,6 +152,11 @@ class ControllerApp:
                 await self._shutdown(elector_task, servers)
         except* LeadershipLost:
             lost = True
+        except* ServeError as group:
+            serve_errors.extend(str(e) for e in group.exceptions)
+        if serve_errors:
+            log.error("cannot serve the metrics/healthz endpoints", errors=serve_errors)
+            return EXIT_CANNOT_SERVE
         if lost:
             log.error("leadership lost: exiting so that the pod restarts")
             return EXIT_LOST_LEASE

@@ -16,6 +16,10 @@ from rollouts.metrics import ControllerMetrics
 from rollouts.metrics.registry import CONTENT_TYPE
 
 
+class ServeError(Exception):
+    """An endpoint could not listen (port taken, address not available)."""
+
+
 def metrics_app(metrics: ControllerMetrics) -> web.Application:
     async def handle(_: web.Request) -> web.Response:
         body = metrics.render()
@@ -44,7 +48,10 @@ async def serve(
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         server = site._server  # aiohttp exposes the bound sockets only here
         sockets = getattr(server, "sockets", None) or ()
         on_bound(sockets[0].getsockname()[1] if sockets else port)

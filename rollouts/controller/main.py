@@ -1,7 +1,8 @@
 """``python -m rollouts`` / ``rollouts-controller``: parse flags, set up logging, wire, run.
 
 Exit status: 0 after a graceful stop (SIGTERM/SIGINT), 1 when leadership was lost (the pod
-restarts as a fresh candidate), 2 on bad flags, 3 when the cluster configuration cannot be loaded.
+restarts as a fresh candidate), 2 on bad flags, 3 when the cluster configuration cannot be loaded,
+4 when the metrics or healthz port cannot be listened on.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from rollouts.clock import Clock, FakeClock
-from rollouts.controller.app import EXIT_LOST_LEASE, EXIT_OK, ControllerApp, Dependencies
+from rollouts.controller.app import EXIT_CANNOT_SERVE, EXIT_LOST_LEASE, EXIT_OK, ControllerApp, Dependencies
 from rollouts.controller.controllers import ControllerRegistry, Informers, Runtime
 from rollouts.controller.flags import Options, parse
 from rollouts.metrics import ControllerMetrics
@@ -24,9 +24,8 @@ LOCK = ("ctl", "argo-rollouts-controller-lock")
 
 def options(**overrides: Any) -> Options:
     base = parse(["--namespace", "ctl", "--shutdown-grace", "2s"], {})
-    return dataclasses.replace(
-        base, metrics_port=0, healthz_port=0, metrics_bind="127.0.0.1", healthz_bind="127.0.0.1", **overrides
-    )
+    local = {"metrics_port": 0, "healthz_port": 0, "metrics_bind": "127.0.0.1", "healthz_bind": "127.0.0.1"}
+    return dataclasses.replace(base, **{**local, **overrides})
 
 
 def fake_queue(clock: Clock, keys: list[str]) -> RateLimitingQueue[str]:
@@ -270,4 +269,23 @@ async def test_reconciles_still_running_after_the_grace_period_are_cancelled() -
         assert await asyncio.wait_for(task, 5) == EXIT_OK
     assert controller.finished == []
     assert api.spec(LOCK[1], LOCK[0])["holderIdentity"] == ""
+    assert leftover_tasks() == set()
+
+
+async def test_a_taken_port_is_a_clear_exit_not_a_crash() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        deps = Dependencies(
+            client=object(),
+            lease_api=FakeLeaseApi(),
+            clock=FakeClock(),
+            metrics=ControllerMetrics("v"),
+            identity="me",
+        )
+        app = ControllerApp(options(healthz_port=port), deps)
+        assert await asyncio.wait_for(app.run(), 5) == EXIT_CANNOT_SERVE
     assert leftover_tasks() == set()
