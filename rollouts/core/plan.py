@@ -318,7 +318,16 @@ def plan_canary(
         .get(POD_TEMPLATE_HASH_LABEL)
         != sel.pod_template_hash
     ]
-    traffic = _desired_traffic(ctx)
+    return finish_plan(ctx, created, selectors, _desired_traffic(ctx))
+
+
+def finish_plan(
+    ctx: PlanContext,
+    created: dict[str, Any] | None,
+    selectors: list[ServiceSelector],
+    traffic: DesiredTraffic | None,
+) -> Plan:
+    """Compute the status (last: it reads what the plan decided) and assemble the plan."""
     compute_status(ctx)
     return Plan(
         create_replica_set=created,
@@ -574,23 +583,36 @@ def _scale_down_others(ctx: PlanContext) -> None:
     )
     previous_stable_hash = (ctx.ro.status.stable_rs if ctx.ro.status else None) or ""
     for rs in ctx.others:
-        if ctx.spec_of(rs) == 0:
-            continue
-        if rs.pod_template_hash == previous_stable_hash and delay > 0 and not canary.dynamic_stable_scale:
-            deadline_text = rs.scale_down_deadline
-            if not deadline_text:
-                deadline = ctx.now + timedelta(seconds=delay)
-                ctx.scale(rs, ctx.spec_of(rs), **{SCALE_DOWN_DEADLINE_ANNOTATION: _time(deadline)})
-                ctx.wakeups.append(deadline)
-                continue
-            try:
-                deadline = cond.parse_time(deadline_text)
-            except ValueError:
-                deadline = ctx.now
-            if deadline > ctx.now:
-                ctx.wakeups.append(deadline)
-                continue
+        # Only the previous stable waits out the delay; intermediate ReplicaSets go at once.
+        keeps_delay = rs.pod_template_hash == previous_stable_hash and not canary.dynamic_stable_scale
+        scale_down_after_deadline(ctx, rs, delay if keeps_delay else 0)
+
+
+def scale_down_after_deadline(ctx: PlanContext, rs: ReplicaSetView, delay: int) -> None:
+    """Annotate a ``scale-down-deadline`` ``delay`` seconds ahead on first sight; scale to 0 once passed.
+
+    A delay of 0 scales down at once. An unreadable deadline counts as passed: it must not keep
+    pods forever.
+    """
+    if ctx.spec_of(rs) == 0:
+        return
+    if delay <= 0:
         ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
+        return
+    text = rs.scale_down_deadline
+    if not text:
+        deadline = ctx.now + timedelta(seconds=delay)
+        ctx.scale(rs, ctx.spec_of(rs), **{SCALE_DOWN_DEADLINE_ANNOTATION: _time(deadline)})
+        ctx.wakeups.append(deadline)
+        return
+    try:
+        deadline = cond.parse_time(text)
+    except ValueError:
+        deadline = ctx.now
+    if deadline > ctx.now:
+        ctx.wakeups.append(deadline)
+        return
+    ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
 
 
 def _service_selectors(ctx: PlanContext) -> list[ServiceSelector]:

@@ -37,13 +37,13 @@ from rollouts.core.plan import (
     PlanContext,
     ServiceSelector,
     add_pause,
-    compute_status,
     find_or_create_new_replica_set,
-    history_deletions,
+    finish_plan,
     pause_condition,
+    scale_down_after_deadline,
 )
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
-from rollouts.core.replica_sets import SCALE_DOWN_DEADLINE_ANNOTATION, ReplicaSetView
+from rollouts.core.replica_sets import ReplicaSetView
 from rollouts.core.steps import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
 
 COMPLETED_PHASES = ("Successful", "Failed", "Error", "Inconclusive")
@@ -255,43 +255,10 @@ def plan_bluegreen(
         for rs in ctx.others:
             if rs.pod_template_hash in referenced or ctx.spec_of(rs) == 0:
                 continue
-            _scale_down_after(ctx, rs, delay)
+            scale_down_after_deadline(ctx, rs, delay)
         if aborted and new.pod_template_hash not in referenced and abort_delay != 0:
-            _scale_down_after(
+            scale_down_after_deadline(
                 ctx, new, DEFAULT_SCALE_DOWN_DELAY_SECONDS if abort_delay is None else abort_delay
             )
 
-    compute_status(ctx)
-    return Plan(
-        create_replica_set=created,
-        scales=list(ctx.scales.values()),
-        service_selectors=selectors,
-        traffic=None,
-        status=ctx.status,
-        events=ctx.events,
-        requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
-        delete_replica_sets=history_deletions(ctx),
-    )
-
-
-def _scale_down_after(ctx: PlanContext, rs: ReplicaSetView, delay: int) -> None:
-    """Annotate a deadline ``delay`` seconds ahead on first sight; scale to 0 once it has passed."""
-    if ctx.spec_of(rs) == 0:
-        return
-    if delay <= 0:
-        ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
-        return
-    text = rs.scale_down_deadline
-    if not text:
-        deadline = ctx.now + timedelta(seconds=delay)
-        ctx.scale(rs, ctx.spec_of(rs), **{SCALE_DOWN_DEADLINE_ANNOTATION: cond.format_time(deadline)})
-        ctx.wakeups.append(deadline)
-        return
-    try:
-        deadline = cond.parse_time(text)
-    except ValueError:
-        deadline = ctx.now  # an unreadable deadline must not keep pods forever
-    if deadline > ctx.now:
-        ctx.wakeups.append(deadline)
-        return
-    ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
+    return finish_plan(ctx, created, selectors, None)

@@ -87,6 +87,11 @@ class SimCluster:
         st = self.replica_sets[name]["status"]
         st["readyReplicas"] = st["availableReplicas"] = max(0, st["availableReplicas"] - count)
 
+    def set_image(self, image: str) -> None:
+        """A template change, as ``kubectl argo rollouts set image`` makes it."""
+        self.rollout["spec"]["template"]["spec"]["containers"][0]["image"] = image
+        self.rollout["metadata"]["generation"] += 1
+
     def promote(self) -> None:
         self.rollout.setdefault("spec", {})["paused"] = False
         self.rollout.setdefault("status", {}).pop("pauseConditions", None)

@@ -54,11 +54,6 @@ def _healthy(rollout: dict[str, Any]) -> SimCluster:
     return sim
 
 
-def _set_image(sim: SimCluster, image: str) -> None:
-    sim.rollout["spec"]["template"]["spec"]["containers"][0]["image"] = image
-    sim.rollout["metadata"]["generation"] += 1
-
-
 def test_initial_deploy_switches_active_when_saturated() -> None:
     sim = _sim(_rollout())
     plan = sim.plan()
@@ -76,7 +71,7 @@ def test_initial_deploy_switches_active_when_saturated() -> None:
 def test_manual_promotion_with_preview_replica_count() -> None:
     sim = _healthy(_rollout(replicas=4, autoPromotionEnabled=False, previewReplicaCount=1))
     old = sim.rollout["status"]["stableRS"]
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     _step(sim, 5)
     new = sim.rollout["status"]["currentPodHash"]
     status = sim.rollout["status"]
@@ -104,7 +99,7 @@ def test_manual_promotion_with_preview_replica_count() -> None:
 
 def test_auto_promotion_seconds_resumes_by_itself() -> None:
     sim = _healthy(_rollout(autoPromotionSeconds=20))
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     _step(sim, 4)
     plan = sim.plan()
     assert plan.status["message"] == "BlueGreenPause"
@@ -117,7 +112,7 @@ def test_auto_promotion_seconds_resumes_by_itself() -> None:
 def test_pre_promotion_failure_aborts_back_to_stable() -> None:
     sim = _healthy(_rollout(prePromotionAnalysis={"templates": [{"templateName": "t"}]}))
     old = sim.rollout["status"]["stableRS"]
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     _step(sim, 3)
     assert sim.selected_hash("active") == old  # gated on the analysis
     sim.pre_promotion = "Failed"
@@ -130,7 +125,7 @@ def test_pre_promotion_failure_aborts_back_to_stable() -> None:
 def test_post_promotion_gates_stable() -> None:
     sim = _healthy(_rollout(postPromotionAnalysis={"templates": [{"templateName": "t"}]}))
     sim.post_promotion = None
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     _step(sim, 4)
     status = sim.rollout["status"]
     assert sim.selected_hash("active") == status["currentPodHash"] != status["stableRS"]
@@ -172,7 +167,7 @@ def test_bluegreen_liveness_and_idempotence(
             sim.make_unready(names[0], 1)
         elif action == "image":
             version += 1
-            _set_image(sim, f"demo:{version}")
+            sim.set_image(f"demo:{version}")
         elif action == "promote":
             sim.promote()
         elif action == "abort":

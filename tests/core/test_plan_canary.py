@@ -42,11 +42,6 @@ def _healthy_cluster(rollout: dict[str, Any]) -> SimCluster:
     return sim
 
 
-def _set_image(sim: SimCluster, image: str) -> None:
-    sim.rollout["spec"]["template"]["spec"]["containers"][0]["image"] = image
-    sim.rollout["metadata"]["generation"] += 1
-
-
 def test_initial_deploy_creates_a_replica_set_with_upstream_metadata() -> None:
     sim = SimCluster(_rollout(), T0)
     plan = sim.plan()
@@ -67,7 +62,7 @@ def test_initial_deploy_creates_a_replica_set_with_upstream_metadata() -> None:
 def test_basic_canary_walk_with_pauses() -> None:
     steps = [{"setWeight": 25}, {"pause": {}}, {"setWeight": 50}, {"pause": {"duration": 60}}]
     sim = _healthy_cluster(_rollout(replicas=4, steps=steps, maxSurge=1, maxUnavailable=0))
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     plan = sim.plan()
     assert plan.create_replica_set is not None
     assert plan.status["currentStepIndex"] == 0
@@ -100,7 +95,7 @@ def test_basic_canary_walk_with_pauses() -> None:
 def test_abort_returns_to_stable_and_degrades() -> None:
     sim = _healthy_cluster(_rollout(replicas=4, steps=[{"setWeight": 50}, {"pause": {}}]))
     stable = sim.rollout["status"]["stableRS"]
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     for _ in range(4):
         sim.apply(sim.plan())
         for name in sim.replica_sets:
@@ -120,7 +115,7 @@ def test_abort_returns_to_stable_and_degrades() -> None:
 def test_failed_step_analysis_aborts_and_inconclusive_pauses() -> None:
     steps = [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "t"}]}}]
     sim = _healthy_cluster(_rollout(replicas=2, steps=steps))
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     for _ in range(4):
         sim.apply(sim.plan())
         for name in sim.replica_sets:
@@ -136,7 +131,7 @@ def test_failed_step_analysis_aborts_and_inconclusive_pauses() -> None:
 
 def test_promote_full_skips_remaining_steps() -> None:
     sim = _healthy_cluster(_rollout(replicas=3, steps=[{"setWeight": 10}, {"pause": {}}, {"setWeight": 90}]))
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     sim.apply(sim.plan())
     sim.rollout["status"]["promoteFull"] = True
     plan = sim.plan()
@@ -157,7 +152,7 @@ def test_traffic_routed_old_stable_waits_for_its_scale_down_deadline() -> None:
     assert sim.settle().status["phase"] == "Healthy"
     assert not sim.plan().changes_cluster  # selectors already in place are not re-listed
     old_stable = sim.rollout["status"]["stableRS"]
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     plan = sim.plan()
     sim.apply(plan)
     seen_deadline = False
@@ -183,7 +178,7 @@ def test_traffic_routed_old_stable_waits_for_its_scale_down_deadline() -> None:
 
 def test_manual_pause_halts_scaling() -> None:
     sim = _healthy_cluster(_rollout(replicas=4, steps=[{"setWeight": 50}]))
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     sim.rollout["spec"]["paused"] = True
     plan = sim.plan()
     sim.apply(plan)
@@ -254,7 +249,7 @@ def test_canary_safety_liveness_and_idempotence(
         elif kind == "unready" and names:
             sim.make_unready(names[a % len(names)], b)
         elif kind == "image":
-            _set_image(sim, f"demo:{a}")
+            sim.set_image(f"demo:{a}")
         elif kind == "promote":
             sim.promote()
         elif kind == "abort":
@@ -285,7 +280,7 @@ def test_canary_safety_liveness_and_idempotence(
 
 def test_manual_pause_and_resume_conditions_and_retry() -> None:
     sim = _healthy_cluster(_rollout(replicas=2, steps=[{"setWeight": 50}, {"pause": {}}]))
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     sim.apply(sim.plan())
     sim.rollout["spec"]["paused"] = True
     sim.apply(sim.plan())
@@ -315,7 +310,7 @@ def test_progress_deadline_exceeded_degrades() -> None:
     rollout = _rollout(replicas=2, steps=[{"setWeight": 50}])
     rollout["spec"]["progressDeadlineSeconds"] = 60
     sim = _healthy_cluster(rollout)
-    _set_image(sim, "demo:2")
+    sim.set_image("demo:2")
     sim.apply(sim.plan())
     sim.apply(sim.plan())
     sim.now += timedelta(seconds=61)  # the canary pods never become ready
@@ -329,7 +324,7 @@ def test_revision_history_limit_deletes_the_oldest_idle_replica_sets() -> None:
     rollout["spec"]["revisionHistoryLimit"] = 1
     sim = _healthy_cluster(rollout)
     for version in range(2, 6):
-        _set_image(sim, f"demo:{version}")
+        sim.set_image(f"demo:{version}")
         sim.settle()
     revisions = sorted(
         int(rs["metadata"]["annotations"]["rollout.argoproj.io/revision"]) for rs in sim.replica_sets.values()
