@@ -31,10 +31,11 @@ from rollouts.core.analysis.metric_status import assess_metric, limit_breach
 from rollouts.core.analysis.phases import is_completed, is_worse
 from rollouts.core.analysis.run_state import is_terminating, result_by_name
 from rollouts.core.analysis.schedule import MetricTask, due_measurements, next_reconcile_time
-from rollouts.core.analysis.selection import dry_run_metric_names, measurement_limit
+from rollouts.core.analysis.selection import dry_run_metric_names, measurement_limit, selection_error
 from rollouts.core.conditions import format_time
 
 RUN_TERMINATED_MESSAGE = "Run Terminated"
+SPEC_INVALID_PREFIX = "Analysis spec invalid: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,11 @@ def assess_run(run: AnalysisRun, now: datetime) -> AnalysisPlan:
     if run.status is not None and is_completed(run.status.phase):
         return AnalysisPlan(run.status.model_copy(deep=True), None, previous)
     status = (run.status or AnalysisRunStatus()).model_copy(deep=True)
+    invalid = selection_error(run.spec)
+    if invalid is not None:
+        # As upstream: the run ends in Error at once (no startedAt/completedAt bookkeeping).
+        status.phase, status.message = AnalysisPhase.ERROR.value, f"{SPEC_INVALID_PREFIX}{invalid}"
+        return AnalysisPlan(status, None, previous)
     if status.started_at is None:
         status.started_at = format_time(now)
     working = run.model_copy(update={"status": status})

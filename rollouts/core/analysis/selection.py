@@ -2,7 +2,8 @@
 
 Both spec lists select metrics by a Go regular expression matched anywhere in the name
 (unanchored, like ``regexp.MatchString``): ``.*`` selects all, ``^total$`` one. An invalid
-pattern selects nothing rather than failing the run (validation reports it separately).
+pattern selects nothing. A rule that selects no metric at all makes the run invalid
+(:func:`selection_error`), as upstream does.
 """
 
 from __future__ import annotations
@@ -31,9 +32,24 @@ def dry_run_metric_names(spec: AnalysisRunSpec) -> frozenset[str]:
 
 
 def measurement_limit(spec: AnalysisRunSpec, metric_name: str) -> int:
-    """Measurements kept for the metric: the first matching retention entry's limit, else 10."""
+    """Measurements kept for the metric: the *last* matching retention entry decides (later
+    rules overwrite earlier ones upstream); its limit if positive, else the default 10."""
     entries: Iterable[MeasurementRetention] = spec.measurement_retention or []
-    for entry in entries:
-        if _matches(entry.metric_name, metric_name) and entry.limit is not None and entry.limit > 0:
-            return entry.limit
+    matching = [e for e in entries if _matches(e.metric_name, metric_name)]
+    if matching and matching[-1].limit is not None and matching[-1].limit > 0:
+        return matching[-1].limit
     return DEFAULT_MEASUREMENT_HISTORY_LIMIT
+
+
+def selection_error(spec: AnalysisRunSpec) -> str | None:
+    """Upstream refuses a run whose dryRun or measurementRetention rule selects no metric."""
+    names = [m.name or "" for m in spec.metrics or []]
+    rules: list[tuple[str, list[str | None]]] = [
+        ("dryRun", [e.metric_name for e in spec.dry_run or []]),
+        ("measurementRetention", [e.metric_name for e in spec.measurement_retention or []]),
+    ]
+    for field, patterns in rules:
+        for index, pattern in enumerate(patterns):
+            if not any(_matches(pattern, name) for name in names):
+                return f"{field}[{index}]: Rule didn't match any metric name(s)"
+    return None
