@@ -177,13 +177,15 @@ def _add_upstream_flags(p: argparse.ArgumentParser) -> None:
     for flag, _, kind in UPSTREAM_FLAGS:
         dest = "upstream_" + flag[2:].replace("-", "_")
         if kind == "bool":
-            group.add_argument(flag, dest=dest, nargs="?", const=True, default=None, type=_bool)
+            group.add_argument(
+                flag, dest=dest, nargs="?", const=True, default=None, type=_bool, metavar="BOOL"
+            )
         elif kind == "int":
-            group.add_argument(flag, dest=dest, type=int, default=None)
+            group.add_argument(flag, dest=dest, type=int, default=None, metavar="N")
         elif kind == "list":
-            group.add_argument(flag, dest=dest, action="append", default=None)
+            group.add_argument(flag, dest=dest, action="append", default=None, metavar="VALUE")
         else:
-            group.add_argument(flag, dest=dest, default=None)
+            group.add_argument(flag, dest=dest, default=None, metavar="VALUE")
 
 
 def _upstream_values(ns: argparse.Namespace) -> tuple[dict[str, Any], tuple[str, ...]]:
