@@ -430,9 +430,29 @@ def _desired_counts(ctx: PlanContext) -> tuple[int, int]:
 
 def _reconcile_replica_counts(ctx: PlanContext) -> None:
     new_count, stable_count = _desired_counts(ctx)
-    ctx.scale(ctx.new, new_count)
     if ctx.stable is not None:
         ctx.scale(ctx.stable, stable_count)
+    canary = ctx.ro.canary
+    assert canary is not None
+    aborting = bool(ctx.status.get("abort")) and ctx.stable is not None and ctx.stable is not ctx.new
+    if (
+        aborting
+        and ctx.traffic_routed
+        and not canary.dynamic_stable_scale
+        and new_count < ctx.new.spec_replicas
+    ):
+        # Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (default
+        # 30; 0 keeps them), counted from when the stable is fully available again.
+        delay = canary.abort_scale_down_delay_seconds
+        stable = ctx.stable
+        assert stable is not None
+        stable_ready = stable.spec_replicas == stable.available_replicas == ctx.replicas
+        if delay != 0 and stable_ready:
+            scale_down_after_deadline(
+                ctx, ctx.new, DEFAULT_SCALE_DOWN_DELAY_SECONDS if delay is None else delay
+            )
+        return
+    ctx.scale(ctx.new, new_count)
 
 
 def _at_desired_counts(ctx: PlanContext) -> bool:

@@ -330,3 +330,29 @@ def test_revision_history_limit_deletes_the_oldest_idle_replica_sets() -> None:
         int(rs["metadata"]["annotations"]["rollout.argoproj.io/revision"]) for rs in sim.replica_sets.values()
     )
     assert revisions == [4, 5]  # the stable one plus one idle old revision
+
+
+def test_traffic_routed_abort_keeps_canary_until_abort_deadline() -> None:
+    rollout = _rollout(replicas=2, steps=[{"setWeight": 50}, {"pause": {}}], trafficRouting={"smi": {}})
+    sim = _healthy_cluster(rollout)
+    sim.set_image("demo:2")
+    for _ in range(4):
+        sim.apply(sim.plan())
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+    new_hash = sim.rollout["status"]["currentPodHash"]
+    canary_rs = next(
+        rs
+        for rs in sim.replica_sets.values()
+        if rs["metadata"]["labels"]["rollouts-pod-template-hash"] == new_hash
+    )
+    assert canary_rs["spec"]["replicas"] == 1
+    sim.rollout["status"]["abort"] = True
+    plan = sim.plan()
+    sim.apply(plan)
+    assert plan.traffic is not None and plan.traffic.canary_weight == 0
+    assert canary_rs["spec"]["replicas"] == 1
+    assert "scale-down-deadline" in canary_rs["metadata"]["annotations"]
+    sim.now += timedelta(seconds=31)
+    sim.apply(sim.plan())
+    assert canary_rs["spec"]["replicas"] == 0
