@@ -19,7 +19,7 @@ Invariant: every task is created in the one TaskGroup; when :meth:`run` returns 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,8 +186,7 @@ class ControllerApp:
         for controller in self._controllers:
             tg.create_task(controller.queue.run(), name=f"{controller.name}-queue")
         while not self._stop.is_set():
-            synced = asyncio.ensure_future(informers.wait_for_sync(SYNC_LOG_INTERVAL))
-            await _first(synced, self._stop.wait())
+            synced, _ = await _first(informers.wait_for_sync(SYNC_LOG_INTERVAL), self._stop.wait())
             if not synced.cancelled() and synced.result():
                 break
             if not self._stop.is_set():
@@ -209,8 +208,7 @@ class ControllerApp:
         for controller in self._controllers:
             controller.queue.shutdown()
         if self._workers:
-            all_done = asyncio.ensure_future(asyncio.wait(self._workers))
-            await _first(all_done, self.deps.clock.sleep(self.options.shutdown_grace))
+            await _first(asyncio.wait(self._workers), self.deps.clock.sleep(self.options.shutdown_grace))
             pending = [t for t in self._workers if not t.done()]
             if pending:
                 log.warning("reconciles still running after the grace period; cancelling", count=len(pending))
@@ -229,12 +227,15 @@ class ControllerApp:
             server.cancel()
 
 
-async def _first(*awaitables: Awaitable[Any]) -> None:
-    """Wait until the first of ``awaitables`` completes; cancel and reap the others."""
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
+async def _first(*coroutines: Coroutine[Any, Any, Any]) -> list[asyncio.Task[Any]]:
+    """Run ``coroutines`` in a task group until the first completes, cancel the rest; return the
+    (finished or cancelled) tasks in order so the caller can read a result."""
+    first_done = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(c) for c in coroutines]
+        for task in tasks:
+            task.add_done_callback(lambda _: first_done.set())
+        await first_done.wait()
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    return tasks
