@@ -150,6 +150,15 @@ class LabelSelector(ApiModel):
         return True
 
 
+def pod_template_labels(template: JSONObject | None) -> dict[str, str]:
+    """``metadata.labels`` of a pod template kept as plain JSON (empty when absent or malformed)."""
+    meta = (template or {}).get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not isinstance(labels, dict):
+        return {}
+    return {str(k): str(v) for k, v in labels.items()}
+
+
 class KubeObject(ApiModel):
     """A top-level object: apiVersion, kind, metadata. Subclasses add spec (and status)."""
 

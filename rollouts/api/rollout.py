@@ -19,7 +19,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from rollouts.api.common import ApiModel, IntOrString, JSONObject, KubeObject, LabelSelector
+from rollouts.api.common import (
+    ApiModel,
+    IntOrString,
+    JSONObject,
+    KubeObject,
+    LabelSelector,
+    pod_template_labels,
+)
 from rollouts.api.rollout_status import (
     ALBStatus,
     AwsResourceRef,
@@ -230,11 +237,7 @@ class RolloutSpec(ApiModel):
 
     def template_labels(self) -> dict[str, str]:
         """``template.metadata.labels`` (empty when absent or not a string map)."""
-        meta = (self.template or {}).get("metadata") or {}
-        labels = meta.get("labels") if isinstance(meta, dict) else None
-        if not isinstance(labels, dict):
-            return {}
-        return {str(k): str(v) for k, v in labels.items()}
+        return pod_template_labels(self.template)
 
 
 class Rollout(KubeObject):
