@@ -60,7 +60,7 @@ class Runtime:
     """What a controller factory receives to build its controller."""
 
     options: Options
-    client: Any  # rollouts.k8s.client.KubeClient once it lands
+    client: Any  # a rollouts.k8s.client.KubeClient in the process; tests pass fakes
     informers: Informers
     clock: Clock
     metrics: ControllerMetrics

@@ -289,3 +289,12 @@ async def test_a_taken_port_is_a_clear_exit_not_a_crash() -> None:
         app = ControllerApp(options(healthz_port=port), deps)
         assert await asyncio.wait_for(app.run(), 5) == EXIT_CANNOT_SERVE
     assert leftover_tasks() == set()
+
+
+async def test_an_instance_id_elects_on_its_own_lease() -> None:
+    api, clock = FakeLeaseApi(), FakeClock()
+    async with started(options(instance_id="blue"), api, clock) as (h, task):
+        assert h.app.is_leader()
+        assert list(api.leases) == [("ctl", "argo-rollouts-controller-lock-blue")]
+        h.app.stop()
+        assert await asyncio.wait_for(task, 5) == EXIT_OK
