@@ -2,7 +2,7 @@
 
 Design:
 
-* :mod:`.families` — two tiny metric families (labelled counter, labelled histogram) rendered by a
+* :mod:`.families` — small metric families (labelled counter, gauge, histogram) rendered by a
   custom collector, so that names come out exactly as upstream's and label sets can be removed
   when their object is deleted (no per-object state outlives its object).
 * :mod:`.objects` — the ``*_info`` gauges, computed at scrape time from the informer caches
