@@ -218,7 +218,7 @@ def record_stream(replicasets: int, events: int, seed: int = 1) -> tuple[list[by
     rv = 1000
     objs: list[Obj] = []
     for i in range(replicasets):
-        team = TEAMS[i % len(TEAMS)]
+        team = TEAMS[(i // 4) % len(TEAMS)]  # 4 consecutive ReplicaSets: revisions of one Rollout
         app = f"{team}-svc-{i // 4}"
         rv += 1
         objs.append(replicaset(app, team, revision=i % 4 + 1, rv=rv, rng=rng))

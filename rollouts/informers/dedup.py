@@ -10,12 +10,13 @@ children are already canonical is hashed from its scalar items by value (typed, 
 ``1`` and ``1.0`` never merge) and its container children by identity; the table maps that hash
 to the first node seen with it. A hit is confirmed with ``==`` (cheap: canonical children compare
 by identity first) *and* a typed key comparison; a collision just leaves the node unshared. Only
-the hash is kept, not the key tuple, which would cost more memory than sharing saves.
+the hash is kept, not the key tuple, which would cost more memory than sharing saves. The root and
+its direct children (``metadata``, ``spec``, ``status``) are never registered: they are unique to
+each object, and a table entry (~70 bytes) for a node that is never shared is pure overhead.
 
 The table must not keep objects alive after the cache drops them: every time it has doubled
 since the last sweep, entries referenced only by the table are removed (repeatedly, so a freed
-parent releases its children). Canonical nodes are remembered by ``id`` so that a subtree
-shared from the cached copy costs nothing the next time it is seen.
+parent releases its children).
 """
 
 from __future__ import annotations
@@ -25,18 +26,17 @@ from typing import Any
 
 Obj = dict[str, Any]
 
-_SCALARS = (str, int, float, bool, type(None))
+UNSHARED_DEPTH = 2  # the root (0) and its direct children (1)
 
 
 class SubtreeSharer:
     def __init__(self, *, min_sweep: int = 4096) -> None:
         self._table: dict[int, Any] = {}
-        self._canonical: set[int] = set()
         self._min_sweep = min_sweep
         self._sweep_at = min_sweep
 
     def __call__(self, obj: Obj) -> Obj:
-        shared = self._node(obj)
+        shared = self._node(obj, 0)
         if len(self._table) >= self._sweep_at:
             self.sweep()
         return shared  # type: ignore[no-any-return]
@@ -54,25 +54,25 @@ class SubtreeSharer:
             if not dead:
                 break
             for key in dead:
-                self._canonical.discard(id(self._table.pop(key)))
+                del self._table[key]
             dropped += len(dead)
         self._sweep_at = max(self._min_sweep, 2 * len(self._table))
         return dropped
 
-    def _node(self, value: Any) -> Any:
-        if id(value) in self._canonical:
-            return value
+    def _node(self, value: Any, depth: int) -> Any:
         kind = type(value)
         if kind is dict:
-            rebuilt: Any = {k: self._node(v) for k, v in value.items()}
+            rebuilt: Any = {k: self._node(v, depth + 1) for k, v in value.items()}
             key: tuple[Any, ...] = ("d", *((k, _token(v)) for k, v in rebuilt.items()))
         elif kind is list:
-            rebuilt = [self._node(v) for v in value]
+            rebuilt = [self._node(v, depth + 1) for v in value]
             key = ("l", *(_token(v) for v in rebuilt))
         elif kind is str:
             return sys.intern(value) if len(value) <= 128 else value
         else:
             return value
+        if depth < UNSHARED_DEPTH:
+            return rebuilt
         digest = hash(key)
         found = self._table.get(digest)
         if found is not None:
@@ -80,7 +80,6 @@ class SubtreeSharer:
                 return found
             return rebuilt  # a hash collision: correct, merely unshared
         self._table[digest] = rebuilt
-        self._canonical.add(id(rebuilt))
         return rebuilt
 
 

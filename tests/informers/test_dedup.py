@@ -43,17 +43,27 @@ def test_equal_subtrees_are_one_object() -> None:
     b = sharer({"spec": {"containers": [{"name": "envoy", "probe": copy.deepcopy(probe)}], "image": "a:2"}})
     assert a["spec"]["containers"] is b["spec"]["containers"]
     assert a["spec"] is not b["spec"]
-    c = sharer({"flag": True})
-    d = sharer({"flag": 1})
-    assert c is not d and d["flag"] == 1 and type(d["flag"]) is int
+    c = sharer({"spec": {"x": {"flag": True}}})
+    d = sharer({"spec": {"x": {"flag": 1}}})
+    assert c["spec"]["x"] is not d["spec"]["x"] and type(d["spec"]["x"]["flag"]) is int
+
+
+def test_roots_and_their_children_are_not_registered() -> None:
+    sharer = SubtreeSharer()
+    a = sharer({"metadata": {"name": "a"}, "spec": {"x": [1]}})
+    b = sharer({"metadata": {"name": "a"}, "spec": {"x": [1]}})
+    assert a is not b and a["metadata"] is not b["metadata"]  # unique per object: no table entry
+    assert a["spec"]["x"] is b["spec"]["x"]
+    assert len(sharer) == 1
 
 
 def test_sweep_forgets_subtrees_no_cached_object_holds() -> None:
     sharer = SubtreeSharer(min_sweep=10**9)
-    kept = sharer({"a": {"b": [1, 2]}, "c": {"d": "e"}})
-    gone = sharer({"x": {"y": [3, 4]}})
-    assert len(sharer) == 7
+    kept = sharer({"spec": {"a": {"b": [1, 2]}, "c": {"d": "e"}}})
+    gone = sharer({"spec": {"x": {"y": [3, 4]}}})
+    assert len(sharer) == 5
     del gone
-    assert sharer.sweep() == 3
-    assert len(sharer) == 4
-    assert sharer({"a": {"b": [1, 2]}, "c": {"d": "e"}}) is kept
+    assert sharer.sweep() == 2
+    assert len(sharer) == 3
+    again = sharer({"spec": {"a": {"b": [1, 2]}, "c": {"d": "e"}}})
+    assert again["spec"]["a"] is kept["spec"]["a"]
