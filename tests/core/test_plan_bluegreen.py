@@ -142,7 +142,7 @@ def test_missing_active_service_is_a_clear_error() -> None:
         sim.plan()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     replicas=st.integers(1, 5),
     preview=st.one_of(st.none(), st.integers(0, 5)),
