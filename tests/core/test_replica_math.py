@@ -106,6 +106,14 @@ BASIC_CASES = [
     (10, 5, 0, 1, (10, 10), (0, 0), None, (0, 9)),  # never round past maxSurge
     (10, 5, 0, 1, (9, 9), (0, 0), None, (1, 9)),
     (4, 100, 1, 0, (4, 1), (0, 0), None, (1, 4)),  # surge honoured while stable is unavailable
+    (3, 99, 0, 2, (3, 3), (0, 0), None, (0, 1)),  # scale down within maxUnavailable, no surge
+    (3, 99, 0, 2, (1, 1), (0, 0), None, (2, 1)),
+    (4, 100, 1, 0, (4, 1), (1, 1), None, (1, 3)),  # unavailable stable still drained by one
+    (4, 0, 1, 0, (0, 0), (4, 4), None, (4, 1)),  # reducing weight: surge stable first
+    (4, 0, 1, 0, (1, 0), (4, 4), None, (4, 1)),  # ... and wait for it
+    (4, 0, 1, 0, (1, 1), (4, 4), None, (3, 1)),  # ... then drain the canary by one
+    (4, 100, 4, 4, (4, 4), (0, 0), None, (4, 0)),  # full promotion with generous fenceposts
+    (4, 100, 3, 0, (4, 4), (0, 0), None, (3, 4)),  # full promotion still honours maxSurge
 ]
 
 
