@@ -33,6 +33,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from rollouts.clock import FakeClock
 from rollouts.informers.dedup import SubtreeSharer
 from rollouts.informers.handlers import FuncHandler
@@ -250,7 +252,7 @@ class ReplaySource:
         if self.done.is_set():
             await asyncio.Event().wait()  # after the replay: an idle watch
         for line in self.lines:
-            yield json.loads(line)
+            yield orjson.loads(line)  # as the client decodes
         self.done.set()
 
 
@@ -293,7 +295,7 @@ async def run_once(lines: list[bytes], mode: str) -> dict[str, float]:
     tracemalloc.start()
     heap_before = tracemalloc.get_traced_memory()[0]
     probe = SharedInformer(ReplaySource([]), FakeClock(), transform=make_transform(mode))
-    probe.replace([json.loads(line)["object"] for line in lines[:cached]], "1")
+    probe.replace([orjson.loads(line)["object"] for line in lines[:cached]], "1")
     gc.collect()
     heap_after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
