@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from rollouts.clock import Clock
+from rollouts.informers.dedup import SubtreeSharer
 from rollouts.informers.shared import SharedInformer
 from rollouts.informers.source import ClientListWatch, ListWatchClient
 from rollouts.informers.trim import Transform
@@ -77,9 +78,16 @@ class SharedInformerFactory:
         return informer
 
     def replicasets(self, *, resync_seconds: float | None = None) -> SharedInformer:
-        """ReplicaSets carrying ``rollouts-pod-template-hash`` only (a label-exists selector)."""
+        """ReplicaSets carrying ``rollouts-pod-template-hash`` only (a label-exists selector).
+
+        Their pod templates repeat across a Rollout's revisions and across Rollouts (sidecars),
+        so the cache shares equal subtrees (:class:`~rollouts.informers.dedup.SubtreeSharer`).
+        """
         return self.informer(
-            REPLICASETS, label_selector=ROLLOUTS_POD_TEMPLATE_HASH, resync_seconds=resync_seconds
+            REPLICASETS,
+            label_selector=ROLLOUTS_POD_TEMPLATE_HASH,
+            resync_seconds=resync_seconds,
+            transform=SubtreeSharer(),
         )
 
     def informers(self) -> list[SharedInformer]:
