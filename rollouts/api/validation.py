@@ -28,7 +28,15 @@ from typing import Any
 from rollouts.api import defaults
 from rollouts.api.analysis import AnalysisTemplateRef
 from rollouts.api.common import FieldError, IntOrString, LabelSelector, parse_go_duration
-from rollouts.api.go_field_errors import go_string_map, internal, invalid, not_supported, required
+from rollouts.api.go_field_errors import (
+    forbidden,
+    go_string_map,
+    internal,
+    invalid,
+    not_supported,
+    required,
+)
+from rollouts.api.label_rules import label_value_errors, labels_errors, qualified_name_errors
 from rollouts.api.rollout import (
     AnalysisRunArgument,
     AntiAffinity,
@@ -114,7 +122,6 @@ INVALID_PERCENT = (
 _DOWNWARD_API_PATHS = re.compile(
     r"metadata\.(name|namespace|uid|labels|annotations)|metadata\.(labels|annotations)\['[^']*'\]"
 )
-_SELECTOR_OPERATORS = {"In", "NotIn", "Exists", "DoesNotExist"}
 
 
 def invalid_spec_message(rollout: Rollout, error: FieldError) -> str:
@@ -174,33 +181,33 @@ def _spec_errors(rollout: Rollout, resolved_from_ref: bool) -> list[FieldError]:
 
 
 def _label_selector_errors(selector: LabelSelector, path: str) -> list[FieldError]:
+    """apimachinery's ValidateLabelSelector: each expression, then the matchLabels map."""
     errors: list[FieldError] = []
     for i, req in enumerate(selector.match_expressions or []):
         item = f"{path}.matchExpressions[{i}]"
-        if req.operator in {"In", "NotIn"} and not req.values:
-            errors.append(required(f"{item}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
-        elif req.operator in {"Exists", "DoesNotExist"} and req.values:
-            errors.append(
-                FieldError(
-                    f"{item}.values",
-                    "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+        if req.operator in {"In", "NotIn"}:
+            if not req.values:
+                errors.append(
+                    required(f"{item}.values", "must be specified when `operator` is 'In' or 'NotIn'")
                 )
-            )
-        elif req.operator not in _SELECTOR_OPERATORS:
+        elif req.operator in {"Exists", "DoesNotExist"}:
+            if req.values:
+                errors.append(
+                    forbidden(
+                        f"{item}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                    )
+                )
+        else:
             errors.append(invalid(f"{item}.operator", req.operator or "", "not a valid selector operator"))
-    return errors
+        errors += [invalid(f"{item}.key", req.key or "", m) for m in qualified_name_errors(req.key or "")]
+        for j, value in enumerate(req.values or []):
+            errors += [invalid(f"{item}.values[{j}]", value, m) for m in label_value_errors(value)]
+    return errors + labels_errors(selector.match_labels, f"{path}.matchLabels")
 
 
 def _selector_convertible(selector: LabelSelector) -> bool:
     """Whether the selector converts to a label query (upstream: LabelSelectorAsSelector)."""
-    for req in selector.match_expressions or []:
-        if req.operator not in _SELECTOR_OPERATORS:
-            return False
-        if req.operator in {"In", "NotIn"} and not req.values:
-            return False
-        if req.operator in {"Exists", "DoesNotExist"} and req.values:
-            return False
-    return True
+    return not _label_selector_errors(selector, "")
 
 
 def _template_errors(rollout: Rollout) -> list[FieldError]:
@@ -214,6 +221,7 @@ def _template_errors(rollout: Rollout) -> list[FieldError]:
         errors.append(
             invalid("spec.template.metadata.labels", go_string_map(labels), SELECTOR_DOES_NOT_MATCH)
         )
+    errors += labels_errors(labels, "spec.template.metadata.labels")
     pod_spec = template.get("spec")
     pod_spec = pod_spec if isinstance(pod_spec, dict) else {}
     containers = pod_spec.get("containers")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from rollouts.api.common import FieldError
 from rollouts.api.go_field_errors import go_string_map, go_value, invalid, not_supported, required
+from rollouts.api.label_rules import label_value_errors, qualified_name_errors, regex_error
 from rollouts.api.rollout import Rollout, StringMatch
 from rollouts.api.validation import pause_duration_seconds, validate_rollout
 
@@ -125,3 +126,27 @@ def test_set_weight_is_bounded_by_max_traffic_weight(max_weight: int, weight: in
         f"Invalid value: {weight}: SetWeight needs to be between 0 and {max_weight}",
     )]
     assert errors == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("app", True), ("app.kubernetes.io/name", True), ("a-b_c.d", True), ("x" * 63, True),
+        ("x" * 64, False), ("", False), ("-app", False), ("a/b/c", False),
+        ("Example.com/app", False),
+    ],
+)
+def test_label_keys(key: str, valid: bool) -> None:
+    assert (qualified_name_errors(key) == []) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [("", True), ("v1.2_x", True), ("x" * 64, False), ("a b", False)]
+)
+def test_label_values(value: str, valid: bool) -> None:
+    assert (label_value_errors(value) == []) is valid
+
+
+def test_regex_error_wording_matches_apimachinery() -> None:
+    assert regex_error("bad", "[a-z]+") == "bad (regex used for validation is '[a-z]+')"
+    assert regex_error("bad", "x", "a", "b") == "bad (e.g. 'a',  or 'b', regex used for validation is 'x')"
