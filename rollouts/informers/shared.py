@@ -15,6 +15,9 @@ What each input means:
 * resync: every ``resync_seconds`` each cached object is re-delivered as ``on_update(obj, obj)``
   (a reconciler tells a resync from a change by the equal resourceVersions).
 
+A transform gets a freshly decoded object it may change in place, without the top-level fields
+(``spec``, ...) equal to the cached ones (those are reused as they are): it must be idempotent.
+
 Handlers are synchronous and must be quick (typically: enqueue a key). One that raises is logged
 and the informer carries on. A handler added after the cache is filled first receives an add for
 every cached object, as in client-go.
@@ -109,9 +112,7 @@ class SharedInformer:
     def apply(self, event_type: str, raw: Obj) -> None:
         key = object_key(raw)
         cached = self.store.get(key)
-        if cached is not None:
-            _share_unchanged(raw, cached)
-        obj = self._prepare(raw)
+        obj = self._prepare(raw, cached)
         rv = _rv(obj)
         if cached is not None and rv is not None and not _strictly_newer(rv, _rv(cached)):
             # A duplicate, or an event older than what we hold (delivered out of order).
@@ -133,9 +134,13 @@ class SharedInformer:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _prepare(self, obj: Obj) -> Obj:
+    def _prepare(self, obj: Obj, cached: Obj | None = None) -> Obj:
         obj = trim(obj)
-        return self._transform(obj) if self._transform is not None else obj
+        unchanged = _take_unchanged(obj, cached) if cached is not None else {}
+        if self._transform is not None:
+            obj = self._transform(obj)
+        obj.update(unchanged)
+        return obj
 
     async def _resync_loop(self, period: float) -> None:
         while True:
@@ -158,19 +163,26 @@ class SharedInformer:
             call_safely(self.name, "delete", h.on_delete, obj)
 
 
-def _share_unchanged(new: Obj, cached: Obj) -> None:
-    """Reuse the cached copy of every top-level field (``spec``, ...) the event did not change.
+def _take_unchanged(new: Obj, cached: Obj) -> Obj:
+    """Remove from ``new`` every top-level field (``spec``, ...) equal to the cached one, and
+    return the cached copies of those fields, to be put back after the transform.
 
-    Most events only change ``status`` and ``metadata``; comparing is a C-level ``==`` that stops
-    at the first difference, and sharing means the transform below meets an already-processed
-    subtree (cheap for :class:`~rollouts.informers.dedup.SubtreeSharer`) and memory is not doubled.
+    Most events only change ``status`` and ``metadata``. Comparing is a C-level ``==`` that stops at
+    the first difference; reusing the cached copy keeps one copy in memory and spares the
+    transform a field it has already processed. This is why transforms must be idempotent: the
+    cached field is the transformed one, so it equals the raw one only when the transform leaves
+    that field as it is.
     """
+    unchanged: Obj = {}
     for field, value in new.items():
         if field in ("metadata", "status"):
             continue
         old = cached.get(field)
-        if old is not None and old is not value and old == value:
-            new[field] = old
+        if old is not None and (old is value or old == value):
+            unchanged[field] = old
+    for field in unchanged:
+        del new[field]
+    return unchanged
 
 
 def _rv(obj: Obj) -> str | None:

@@ -266,3 +266,20 @@ async def test_unchanged_spec_is_shared_with_the_cached_copy(
     assert first_spec is not None and latest is not None
     assert latest["metadata"]["resourceVersion"] == "22"
     assert latest["spec"] is first_spec["spec"]
+
+
+async def test_transform_does_not_see_unchanged_fields_again(clock: FakeClock) -> None:
+    seen: list[bool] = []
+
+    def spy(o: dict[str, object]) -> dict[str, object]:
+        seen.append("spec" in o)
+        return o
+
+    source = FakeSource([page("7", {**obj("a", "1"), "spec": {"replicas": 1}})])
+    async for informer, _ in start(source, clock, transform=spy):
+        source.stream.push("MODIFIED", {**obj("a", "2"), "spec": {"replicas": 1}, "status": {"ready": 1}})
+        source.stream.push("MODIFIED", {**obj("a", "3"), "spec": {"replicas": 2}})
+        await settle()
+        assert seen == [True, False, True]
+        cached = informer.store.get("default/a")
+        assert cached is not None and cached["spec"] == {"replicas": 2}
