@@ -2,16 +2,20 @@
 
 :func:`plan_canary` takes a Rollout (the API model), its ReplicaSets (JSON dicts as cached), the
 outcome of the current step's AnalysisRun or Experiment (if any), and ``now``; it returns a
-:class:`Plan`. The reconciler applies a plan in this order: create the ReplicaSet, apply scales and
-annotations, patch Service selectors, hand weights to the router layer, merge-patch the status,
-emit the events, requeue at ``requeue_at``. Applying a plan and re-planning on the resulting
+:class:`Plan`. Applying a plan and re-planning on the resulting
 objects must give a plan with no changes (idempotence; tested with a simulated cluster).
 
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
-promote-full, abort, manual pause, scale-down deadlines of the old stable, status, conditions,
-phase, events, requeue). Not yet covered (callers must not rely on it): blue-green, AnalysisRun /
-Experiment *creation* (outcomes are inputs), ephemeral metadata, anti-affinity injection,
-revisionHistoryLimit clean-up, rollbackWindow, restarts, workloadRef.
+promote-full, abort with abortScaleDownDelaySeconds, manual pause, scale-down deadlines of the old
+stable, ephemeral metadata, revisionHistoryLimit, status, conditions, phase, events, requeue);
+blue-green lives in :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet
+covered (callers must not rely on it): AnalysisRun / Experiment *creation* and background
+analysis (step outcomes are inputs), anti-affinity injection, rollbackWindow, restarts,
+workloadRef, scaleDownDelayRevisionLimit, ping-pong, step plugins, header/mirror routes.
+
+Apply order for the reconciler: create the ReplicaSet, rewrite template metadata, apply scales
+and annotations, patch Service selectors, hand ``traffic`` to the router layer, delete history,
+merge-patch the status, emit the events, requeue at ``requeue_at``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.core import conditions as cond
+from rollouts.core.ephemeral import PodMetadata, TemplateMetadataChange, replica_set_metadata_change
 from rollouts.core.history import replica_sets_to_delete
 from rollouts.core.phase import PhaseInputs, rollout_phase
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
@@ -38,6 +43,7 @@ from rollouts.core.replica_math import (
 )
 from rollouts.core.replica_sets import (
     DESIRED_REPLICAS_ANNOTATION,
+    EPHEMERAL_METADATA_ANNOTATION,
     REVISION_ANNOTATION,
     SCALE_DOWN_DEADLINE_ANNOTATION,
     ReplicaSetView,
@@ -117,12 +123,18 @@ class Plan:
     requeue_at: datetime | None
     #: Names of old ReplicaSets beyond ``revisionHistoryLimit`` to delete (with their runs).
     delete_replica_sets: list[str] = field(default_factory=list)
+    #: Pod-template metadata of existing ReplicaSets to rewrite (ephemeral metadata).
+    template_metadata: list[TemplateMetadataChange] = field(default_factory=list)
 
     @property
     def changes_cluster(self) -> bool:
         """Whether applying the plan would change any object other than the status."""
         return bool(
-            self.create_replica_set or self.scales or self.service_selectors or self.delete_replica_sets
+            self.create_replica_set
+            or self.scales
+            or self.service_selectors
+            or self.delete_replica_sets
+            or self.template_metadata
         )
 
 
@@ -186,6 +198,9 @@ class PlanContext:
     active: ReplicaSetView | None = None
     has_preview_service: bool = False
     post_promotion: tuple[bool, bool] = (False, False)  # (configured, completed)
+    # Ephemeral metadata for the new ReplicaSet's role and for the stable/active one.
+    new_metadata: PodMetadata | None = None
+    stable_metadata: PodMetadata | None = None
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
         wanted = {DESIRED_REPLICAS_ANNOTATION: str(self.replicas), **annotations}
@@ -318,7 +333,13 @@ def plan_canary(
         .get(POD_TEMPLATE_HASH_LABEL)
         != sel.pod_template_hash
     ]
-    return finish_plan(ctx, created, selectors, _desired_traffic(ctx))
+    traffic = _desired_traffic(ctx)
+    promoted = ctx.status.get("stableRS") == ctx.status.get("currentPodHash")
+    canary_md = canary.canary_metadata.to_dict() if canary.canary_metadata else None
+    stable_md = canary.stable_metadata.to_dict() if canary.stable_metadata else None
+    ctx.new_metadata = stable_md if promoted else canary_md
+    ctx.stable_metadata = stable_md
+    return finish_plan(ctx, created, selectors, traffic)
 
 
 def finish_plan(
@@ -329,6 +350,30 @@ def finish_plan(
 ) -> Plan:
     """Compute the status (last: it reads what the plan decided) and assemble the plan."""
     compute_status(ctx)
+    metadata_changes = []
+    seen: set[str] = set()
+    for rs in [ctx.new, *([ctx.stable] if ctx.stable is not None else []), *ctx.others]:
+        if rs.name in seen:
+            continue
+        seen.add(rs.name)
+        if rs is ctx.new:
+            desired = ctx.new_metadata
+        elif rs is ctx.stable:
+            desired = ctx.stable_metadata
+        else:
+            desired = None
+        change = replica_set_metadata_change(rs, desired)
+        if change is None:
+            continue
+        if created is not None and rs.obj is created:
+            # Not created yet: inject into the manifest instead of listing an update.
+            created["spec"]["template"]["metadata"] = change.template_metadata
+            if change.ephemeral_annotation is not None:
+                created["metadata"]["annotations"][EPHEMERAL_METADATA_ANNOTATION] = (
+                    change.ephemeral_annotation
+                )
+        else:
+            metadata_changes.append(change)
     return Plan(
         create_replica_set=created,
         scales=list(ctx.scales.values()),
@@ -338,6 +383,7 @@ def finish_plan(
         events=ctx.events,
         requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
         delete_replica_sets=history_deletions(ctx),
+        template_metadata=metadata_changes,
     )
 
 

@@ -261,4 +261,8 @@ def plan_bluegreen(
                 ctx, new, DEFAULT_SCALE_DOWN_DELAY_SECONDS if abort_delay is None else abort_delay
             )
 
+    preview_md = strategy.preview_metadata.to_dict() if strategy.preview_metadata else None
+    active_md = strategy.active_metadata.to_dict() if strategy.active_metadata else None
+    ctx.new_metadata = active_md if bg.get("activeSelector") == new_hash else preview_md
+    ctx.stable_metadata = active_md
     return finish_plan(ctx, created, selectors, None)

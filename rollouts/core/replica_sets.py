@@ -121,13 +121,13 @@ def by_creation(replica_sets: Iterable[ReplicaSetView]) -> list[ReplicaSetView]:
 
 
 def _strip_injected(template: Mapping[str, Any], injected: Mapping[str, Any]) -> dict[str, Any]:
+    # Upstream removes every key recorded as injected, whatever its value now.
     out: dict[str, Any] = json.loads(json.dumps(template))
     meta = out.setdefault("metadata", {})
     for key in ("labels", "annotations"):
         current = meta.get(key) or {}
-        for injected_key, injected_value in (injected.get(key) or {}).items():
-            if current.get(injected_key) == injected_value:
-                current.pop(injected_key)
+        for injected_key in injected.get(key) or {}:
+            current.pop(injected_key, None)
         meta[key] = current
     meta.get("labels", {}).pop(POD_TEMPLATE_HASH_LABEL, None)
     return out

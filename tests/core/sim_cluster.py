@@ -71,6 +71,14 @@ class SimCluster:
             st["replicas"] = change.replicas
             st["readyReplicas"] = min(st["readyReplicas"], change.replicas)
             st["availableReplicas"] = min(st["availableReplicas"], change.replicas)
+        for meta in plan.template_metadata:
+            target = self.replica_sets[meta.name]
+            target["spec"]["template"]["metadata"] = copy.deepcopy(meta.template_metadata)
+            annotations = target["metadata"].setdefault("annotations", {})
+            if meta.ephemeral_annotation is None:
+                annotations.pop("rollout.argoproj.io/ephemeral-metadata", None)
+            else:
+                annotations["rollout.argoproj.io/ephemeral-metadata"] = meta.ephemeral_annotation
         for name in plan.delete_replica_sets:
             del self.replica_sets[name]
         for change in plan.service_selectors:
