@@ -524,6 +524,14 @@ def pause_condition(ctx: PlanContext, reason: str) -> Mapping[str, Any] | None:
     return next((p for p in ctx.status.get("pauseConditions") or [] if p.get("reason") == reason), None)
 
 
+def pause_started_at(ctx: PlanContext, condition: Mapping[str, Any]) -> datetime:
+    """A pause condition's ``startTime``; a missing or malformed one counts as starting now."""
+    try:
+        return cond.parse_time(str(condition.get("startTime")))
+    except ValueError:
+        return ctx.now
+
+
 def add_pause(ctx: PlanContext, reason: str) -> None:
     if pause_condition(ctx, reason) is None:
         ctx.status.setdefault("pauseConditions", []).append({"reason": reason, "startTime": _time(ctx.now)})
@@ -542,7 +550,7 @@ def _progress_steps(ctx: PlanContext, outcome: StepOutcome | None) -> None:
     done = False
     if step.kind == "pause":
         existing = pause_condition(ctx, CANARY_PAUSE_STEP)
-        started = cond.parse_time(existing["startTime"]) if existing and existing.get("startTime") else None
+        started = pause_started_at(ctx, existing) if existing else None
         done = pause_step_completed(
             step, pause_started_at=started, controller_pause=bool(status.get("controllerPause")), now=ctx.now
         )

@@ -40,6 +40,7 @@ from rollouts.core.plan import (
     find_or_create_new_replica_set,
     finish_plan,
     pause_condition,
+    pause_started_at,
     scale_down_after_deadline,
 )
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
@@ -171,7 +172,7 @@ def plan_bluegreen(
         existing = pause_condition(ctx, BLUE_GREEN_PAUSE)
         seconds = strategy.auto_promotion_seconds or 0
         if existing is not None:
-            started = cond.parse_time(str(existing.get("startTime")))
+            started = pause_started_at(ctx, existing)
             if seconds > 0 and now > started + timedelta(seconds=seconds):
                 status["pauseConditions"] = [
                     p for p in status.get("pauseConditions") or [] if p.get("reason") != BLUE_GREEN_PAUSE

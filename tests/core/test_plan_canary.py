@@ -360,3 +360,13 @@ def test_traffic_routed_abort_keeps_canary_until_abort_deadline() -> None:
     sim.now += timedelta(seconds=31)
     sim.apply(sim.plan())
     assert canary_rs["spec"]["replicas"] == 0
+
+
+def test_malformed_pause_start_time_is_not_a_crash() -> None:
+    sim = _healthy_cluster(_rollout(replicas=1, steps=[{"pause": {"duration": 10}}]))
+    sim.set_image("demo:2")
+    sim.apply(sim.plan())
+    sim.rollout["status"]["pauseConditions"] = [{"reason": "CanaryPauseStep", "startTime": "not a time"}]
+    plan = sim.plan()
+    assert plan.status["phase"] == "Paused"
+    assert plan.requeue_at is not None
