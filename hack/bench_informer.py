@@ -14,7 +14,12 @@ The ReplicaSets are generated to look like production ones: three containers (ap
 log shipper) with env, probes, resources and mounts, an init container, volumes, affinity,
 tolerations and the managedFields the API server adds; ~250 Rollouts with 4 revisions each.
 
-Usage: ``uv run python hack/bench_informer.py [--replicasets 1000] [--events 20000]``
+With ``--kubeconfig PATH`` it also measures against a real API server (the local control plane):
+it creates the ReplicaSets (``replicas: 0``) in a scratch namespace while a ReplicaSet informer
+watches, and reports how fast their ADDED events arrive and how long a fresh informer takes to
+list and cache them all; the namespace is deleted afterwards.
+
+Usage: ``uv run python hack/bench_informer.py [--replicasets 1000] [--events 20000] [--kubeconfig P]``
 """
 
 from __future__ import annotations
@@ -319,6 +324,77 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
+async def against_cluster(kubeconfig: str, replicasets: int) -> None:
+    from rollouts.clock import SystemClock
+    from rollouts.informers import SharedInformerFactory
+    from rollouts.k8s import KubeClient
+    from rollouts.k8s.resources import NAMESPACES, REPLICASETS
+
+    namespace = f"bench-informer-{os.getpid()}"
+    rng = random.Random(2)
+    async with await KubeClient.connect(kubeconfig, qps=500, burst=500) as client:
+        await client.create(NAMESPACES, {"metadata": {"name": namespace}})
+        try:
+            factory = SharedInformerFactory(client, SystemClock(), namespace=namespace)
+            seen = asyncio.Event()
+            informer = factory.replicasets()
+
+            def on_add(_: Obj) -> None:
+                if len(informer.store) >= replicasets:
+                    seen.set()
+
+            informer.add_event_handler(FuncHandler(add=on_add))
+            async with factory.running():
+                await factory.wait_for_sync(30)
+                t0 = time.perf_counter()
+                sem = asyncio.Semaphore(16)
+
+                async def create(i: int) -> None:
+                    team = TEAMS[(i // 4) % len(TEAMS)]
+                    rs = replicaset(f"{team}-svc-{i // 4}", team, i % 4 + 1, 0, rng)
+                    rs["metadata"] = {
+                        k: v
+                        for k, v in rs["metadata"].items()
+                        if k
+                        not in (
+                            "resourceVersion",
+                            "uid",
+                            "managedFields",
+                            "ownerReferences",
+                            "creationTimestamp",
+                        )
+                    }
+                    rs["metadata"]["namespace"] = namespace
+                    rs["spec"]["replicas"] = 0
+                    rs.pop("status")
+                    async with sem:
+                        await client.create(REPLICASETS, rs, namespace)
+
+                async with asyncio.TaskGroup() as tg:
+                    for i in range(replicasets):
+                        tg.create_task(create(i))
+                created = time.perf_counter() - t0
+                async with asyncio.timeout(120):
+                    await seen.wait()
+                watched = time.perf_counter() - t0
+            fresh = SharedInformerFactory(client, SystemClock(), namespace=namespace)
+            t1 = time.perf_counter()
+            async with fresh.running():
+                fresh.replicasets()
+                await asyncio.sleep(0)
+                await fresh.wait_for_sync(120)
+            listed = time.perf_counter() - t1
+            print(
+                f"cluster: {replicasets} ReplicaSets created in {created:.1f} s "
+                f"({replicasets / created:.0f}/s); "
+                f"all ADDED events cached {watched:.1f} s after the first create; "
+                f"a fresh informer listed and cached them in {listed:.2f} s "
+                f"({replicasets / listed:.0f} objects/s)"
+            )
+        finally:
+            await client.delete(NAMESPACES, namespace)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -326,10 +402,16 @@ def main() -> None:
     parser.add_argument("--replicasets", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--mode", default="trim", help=argparse.SUPPRESS)
+    parser.add_argument("--kubeconfig", help="also measure against this cluster")
+    parser.add_argument("--skip-replay", action="store_true", help="only the cluster measurement")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
+        return
+    if args.kubeconfig:
+        asyncio.run(against_cluster(args.kubeconfig, args.replicasets))
+    if args.skip_replay:
         return
     print(f"{args.replicasets} ReplicaSets, {args.events} recorded watch events, one core")
     modes = [("trim only", "trim"), ("trim + intern_strings", "intern"), ("trim + SubtreeSharer", "share")]
