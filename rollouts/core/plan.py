@@ -40,6 +40,7 @@ from rollouts.core.replica_math import (
     canary_max_surge,
     canary_max_unavailable,
     traffic_routed_canary_counts,
+    traffic_weight_to_replicas,
 )
 from rollouts.core.replica_sets import (
     DESIRED_REPLICAS_ANNOTATION,
@@ -706,15 +707,45 @@ def _service_selectors(ctx: PlanContext) -> list[ServiceSelector]:
     return out
 
 
+def _router_weight(ctx: PlanContext, previous_weight: int) -> int:
+    """The canary weight for the router, by upstream's precedence.
+
+    Fully promoted, aborted or no available canary pod: 0. Promote-full: the weight stays where it
+    is until the promotion completes. Mid-steps: the previous step's setWeight until the canary
+    has its pods for the current one, then the current setWeight; after the last step: max.
+    """
+    status = ctx.status
+    if status.get("abort") or status.get("stableRS") == status.get("currentPodHash"):
+        return 0
+    if ctx.new.available_replicas == 0:
+        return 0
+    if status.get("promoteFull"):
+        return previous_weight
+    index = status.get("currentStepIndex")
+    if ctx.steps and index is not None and index < len(ctx.steps):
+        if not _at_desired_counts(ctx):
+            for step in reversed(ctx.steps[:index]):
+                if step.set_weight is not None:
+                    return step.set_weight
+            return 0
+        return current_set_weight(ctx.steps, index, aborted=False, max_weight=ctx.max_weight)
+    return ctx.max_weight
+
+
 def _desired_traffic(ctx: PlanContext) -> DesiredTraffic | None:
     if not ctx.traffic_routed:
         return None
     status = ctx.status
     stable_hash = status.get("stableRS") or ""
-    if status.get("abort") or stable_hash == status.get("currentPodHash") or ctx.new.available_replicas == 0:
-        weight = 0
-    else:
-        _, weight = _desired_weight(ctx)
+    previous = (status.get("canary") or {}).get("weights")
+    previous_weight = int(previous.get("canary", {}).get("weight", 0)) if previous else 0
+    weight = _router_weight(ctx, previous_weight)
+    # Never shift traffic onto a stable that cannot carry it yet (upstream's stable availability check).
+    stable = ctx.stable
+    if stable is not None and stable is not ctx.new:
+        needed = traffic_weight_to_replicas(ctx.replicas, ctx.max_weight - weight, ctx.max_weight)
+        if stable.available_replicas < needed and previous is not None:
+            weight = previous_weight
     weights = {
         "canary": {
             "weight": weight,
@@ -727,11 +758,13 @@ def _desired_traffic(ctx: PlanContext) -> DesiredTraffic | None:
             "serviceName": ctx.ro.canary.stable_service or "" if ctx.ro.canary else "",
         },
     }
-    previous = (status.get("canary") or {}).get("weights")
-    if previous is None or previous.get("canary", {}).get("weight") != weight:
-        old = previous.get("canary", {}).get("weight", 0) if previous else 0
+    if previous is None or previous_weight != weight:
         ctx.events.append(
-            Event("Normal", cond.TRAFFIC_WEIGHT_UPDATED, f"Traffic weight updated from {old} to {weight}")
+            Event(
+                "Normal",
+                cond.TRAFFIC_WEIGHT_UPDATED,
+                f"Traffic weight updated from {previous_weight} to {weight}",
+            )
         )
     status.setdefault("canary", {})["weights"] = weights
     return DesiredTraffic(

@@ -370,3 +370,33 @@ def test_malformed_pause_start_time_is_not_a_crash() -> None:
     plan = sim.plan()
     assert plan.status["phase"] == "Paused"
     assert plan.requeue_at is not None
+
+
+def test_router_weight_waits_for_canary_pods() -> None:
+    steps = [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}, {"pause": {}}]
+    sim = _healthy_cluster(_rollout(replicas=5, steps=steps, trafficRouting={"smi": {}}))
+    sim.set_image("demo:2")
+    new_hash = ""
+    for _ in range(4):
+        plan = sim.plan()
+        sim.apply(plan)
+        new_hash = plan.status["currentPodHash"]
+        for rs in sim.replica_sets.values():
+            sim.make_ready(rs["metadata"]["name"], 100)
+    plan = sim.plan()
+    assert plan.traffic is not None and plan.traffic.canary_weight == 20
+    sim.promote()
+    plan = sim.plan()  # step 2 (setWeight 60): 3 canary pods wanted, only 1 ready
+    sim.apply(plan)
+    plan = sim.plan()
+    sim.apply(plan)
+    assert plan.traffic is not None and plan.traffic.canary_weight == 20
+    canary = next(
+        rs
+        for rs in sim.replica_sets.values()
+        if rs["metadata"]["labels"]["rollouts-pod-template-hash"] == new_hash
+    )
+    assert canary["spec"]["replicas"] == 3
+    sim.make_ready(canary["metadata"]["name"], 100)
+    plan = sim.plan()
+    assert plan.traffic is not None and plan.traffic.canary_weight == 60
