@@ -77,9 +77,15 @@ async def test_informer_sees_replicaset_create_update_delete(client: KubeClient,
         await client.create(REPLICASETS, replicaset("web", namespace), namespace)
         await events.expect("add", "web")
         await client.patch(REPLICASETS, "web", {"metadata": {"annotations": {"touched": "yes"}}}, namespace)
-        await events.expect("update", "web")
-        cached = informer.store.get(f"{namespace}/web")
-        assert cached is not None and cached["metadata"]["annotations"]["touched"] == "yes"
+        # kube-controller-manager also updates the ReplicaSet's status, so an update event may come
+        # before ours: wait for the update that carries the annotation.
+        async with asyncio.timeout(BOUND):
+            while True:
+                await events.expect("update", "web")
+                cached = informer.store.get(f"{namespace}/web")
+                assert cached is not None
+                if cached["metadata"].get("annotations", {}).get("touched") == "yes":
+                    break
         assert "managedFields" not in cached["metadata"]  # trimmed before caching
         await client.delete(REPLICASETS, "web", namespace)
         await events.expect("delete", "web")
