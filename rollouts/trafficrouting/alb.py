@@ -1,0 +1,65 @@
+"""ALB applier: merge-patch the annotations (and, for header routes, the paths) of each Ingress.
+
+Weight verification needs the AWS API (target-group weights behind the load balancer); this
+router does not call AWS, so :meth:`ALBRouter.verify_weight` answers None — "cannot verify" —
+and ``status.canary.weights.verified`` stays unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rollouts.api.rollout import Rollout
+from rollouts.api.rollout_status import WeightDestination
+from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
+from rollouts.k8s.resources import INGRESSES
+from rollouts.trafficrouting import alb_objects as objects
+from rollouts.trafficrouting.applying import patch_towards
+from rollouts.trafficrouting.router import RouterClient
+
+TYPE = "ALB"
+
+
+class ALBRouter:
+    def __init__(self, client: RouterClient, rollout: Rollout) -> None:
+        self._client = client
+        self._rollout = rollout
+
+    def type(self) -> str:
+        return TYPE
+
+    async def update_hash(
+        self, canary_hash: str, stable_hash: str, additional_destinations: Sequence[WeightDestination] = ()
+    ) -> None:
+        return None
+
+    async def set_weight(
+        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
+    ) -> None:
+        await self._each(
+            lambda i: objects.with_weight(self._rollout, i, desired_weight, additional_destinations)
+        )
+
+    async def set_header_route(self, route: SetHeaderRoute) -> None:
+        await self._each(lambda i: objects.with_header_route(self._rollout, i, route))
+
+    async def set_mirror_route(self, route: SetMirrorRoute) -> None:
+        return None  # ALB cannot mirror; validation rejects the step
+
+    async def verify_weight(
+        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
+    ) -> bool | None:
+        return None  # needs the AWS ELBv2 API, which this router does not call
+
+    async def remove_managed_routes(self) -> None:
+        await self._each(lambda i: objects.without_managed_routes(self._rollout, i))
+
+    async def _each(self, transform: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        ns = self._rollout.namespace
+        for name in objects.ingress_names(self._rollout):
+            current = await self._client.get(INGRESSES, name, ns)
+            desired = transform(current)
+            await patch_towards(
+                self._client, INGRESSES, current, desired, ns, sections=("metadata.annotations", "spec")
+            )

@@ -1,0 +1,202 @@
+"""ALB (pure): the AWS Load Balancer Controller annotations on the user's Ingress(es).
+
+* ``<prefix>/actions.<rootService or stableService>``: a forward action with weighted target groups
+  — canary, each experiment destination, then stable (``100 - w - Σ``) — all on ``servicePort``,
+  plus ``TargetGroupStickinessConfig`` when ``stickinessConfig`` is set. Keys and order follow the
+  controller's JSON (Type, ForwardConfig{TargetGroups[{ServiceName, ServicePort, Weight}], …}).
+* ``rollouts.argoproj.io/managed-alb-annotations``: JSON ``{rollout: [annotation keys it wrote]}``,
+  so that keys can be removed again when the rollout stops using the Ingress.
+* A header route ``<name>``: ``actions.<name>`` (all to canary) and ``conditions.<name>``
+  (``http-header`` with exact values; ALB cannot match prefixes or regexes), and a first path
+  ``/*`` in each rule that reaches the action, with backend service ``<name>`` and port name
+  ``use-annotation`` — the controller's convention for "take the action from the annotation".
+
+The Ingress rules must already point at the action (service ``<action>``, port
+``use-annotation``); validation checks it, this module does not rewrite user paths.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rollouts.api.defaults import alb_annotation_prefix_or_default
+from rollouts.api.rollout import Rollout
+from rollouts.api.rollout_status import WeightDestination
+from rollouts.api.steps import SetHeaderRoute
+from rollouts.api.traffic_routing import ALBTrafficRouting
+from rollouts.trafficrouting.router import TrafficRoutingError
+from rollouts.trafficrouting.weights import stable_weight
+
+MANAGED_ANNOTATIONS = "rollouts.argoproj.io/managed-alb-annotations"
+USE_ANNOTATION = "use-annotation"
+
+
+def alb_config(rollout: Rollout) -> ALBTrafficRouting:
+    canary = rollout.canary
+    routing = canary.traffic_routing if canary else None
+    if routing is None or routing.alb is None:
+        raise TrafficRoutingError("rollout has no spec.strategy.canary.trafficRouting.alb")
+    return routing.alb
+
+
+def ingress_names(rollout: Rollout) -> list[str]:
+    alb = alb_config(rollout)
+    if alb.ingresses:
+        return list(alb.ingresses)
+    return [alb.ingress] if alb.ingress else []
+
+
+def action_service(rollout: Rollout) -> str:
+    canary = rollout.canary
+    assert canary is not None
+    return alb_config(rollout).root_service or canary.stable_service or ""
+
+
+def action_key(rollout: Rollout, name: str | None = None) -> str:
+    prefix = alb_annotation_prefix_or_default(alb_config(rollout).annotation_prefix)
+    return f"{prefix}/actions.{name or action_service(rollout)}"
+
+
+def condition_key(rollout: Rollout, name: str) -> str:
+    prefix = alb_annotation_prefix_or_default(alb_config(rollout).annotation_prefix)
+    return f"{prefix}/conditions.{name}"
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def forward_action(
+    rollout: Rollout, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
+) -> str:
+    canary = rollout.canary
+    assert canary is not None
+    alb = alb_config(rollout)
+    port = str(alb.service_port or 0)
+    groups: list[dict[str, Any]] = [
+        {"ServiceName": canary.canary_service or "", "ServicePort": port, "Weight": desired_weight}
+    ]
+    for dest in additional_destinations:
+        groups.append(
+            {"ServiceName": dest.service_name or "", "ServicePort": port, "Weight": dest.weight or 0}
+        )
+    groups.append(
+        {
+            "ServiceName": canary.stable_service or "",
+            "ServicePort": port,
+            "Weight": stable_weight(desired_weight, additional_destinations),
+        }
+    )
+    forward: dict[str, Any] = {"TargetGroups": groups}
+    sticky = alb.stickiness_config
+    if sticky is not None:
+        forward["TargetGroupStickinessConfig"] = {
+            "Enabled": bool(sticky.enabled),
+            "DurationSeconds": sticky.duration_seconds or 0,
+        }
+    return _compact({"Type": "forward", "ForwardConfig": forward})
+
+
+def with_weight(
+    rollout: Rollout,
+    ingress: dict[str, Any],
+    desired_weight: int,
+    additional_destinations: Sequence[WeightDestination] = (),
+) -> dict[str, Any]:
+    result = copy.deepcopy(ingress)
+    key = action_key(rollout)
+    annotations = result.setdefault("metadata", {}).setdefault("annotations", {})
+    annotations[key] = forward_action(rollout, desired_weight, additional_destinations)
+    _record_managed(rollout, annotations, add=[key])
+    return result
+
+
+def with_header_route(rollout: Rollout, ingress: dict[str, Any], route: SetHeaderRoute) -> dict[str, Any]:
+    """Add, replace, or (no ``match``) remove the header route ``route.name``."""
+    name = route.name or ""
+    result = _without_header_route(rollout, ingress, name)
+    if not route.match:
+        return result
+    canary = rollout.canary
+    assert canary is not None
+    conditions = []
+    for m in route.match:
+        value = m.header_value
+        if value is None or value.exact is None:
+            raise TrafficRoutingError(f"header route {name!r}: ALB matches headers by exact value only")
+        conditions.append(
+            {
+                "Field": "http-header",
+                "HttpHeaderConfig": {"HttpHeaderName": m.header_name or "", "Values": [value.exact]},
+            }
+        )
+    port = str(alb_config(rollout).service_port or 0)
+    action = {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [{"ServiceName": canary.canary_service or "", "ServicePort": port, "Weight": 100}]
+        },
+    }
+    annotations = result.setdefault("metadata", {}).setdefault("annotations", {})
+    annotations[action_key(rollout, name)] = _compact(action)
+    annotations[condition_key(rollout, name)] = _compact(conditions)
+    _record_managed(rollout, annotations, add=[action_key(rollout, name), condition_key(rollout, name)])
+    target = action_service(rollout)
+    for rule in (result.get("spec") or {}).get("rules") or []:
+        paths = (rule.get("http") or {}).get("paths")
+        if paths and any(_backend_name(p) == target for p in paths):
+            paths.insert(
+                0,
+                {
+                    "path": "/*",
+                    "pathType": "ImplementationSpecific",
+                    "backend": {"service": {"name": name, "port": {"name": USE_ANNOTATION}}},
+                },
+            )
+    return result
+
+
+def without_managed_routes(rollout: Rollout, ingress: dict[str, Any]) -> dict[str, Any]:
+    canary = rollout.canary
+    routing = canary.traffic_routing if canary else None
+    result = ingress
+    for name in routing.managed_route_names() if routing else []:
+        result = _without_header_route(rollout, result, name)
+    return result
+
+
+def _without_header_route(rollout: Rollout, ingress: dict[str, Any], name: str) -> dict[str, Any]:
+    result = copy.deepcopy(ingress)
+    annotations = result.setdefault("metadata", {}).setdefault("annotations", {})
+    keys = [action_key(rollout, name), condition_key(rollout, name)]
+    for key in keys:
+        annotations.pop(key, None)
+    _record_managed(rollout, annotations, remove=keys)
+    for rule in (result.get("spec") or {}).get("rules") or []:
+        http = rule.get("http") or {}
+        if "paths" in http:
+            http["paths"] = [p for p in http["paths"] if _backend_name(p) != name]
+    return result
+
+
+def _backend_name(path: dict[str, Any]) -> str | None:
+    name = ((path.get("backend") or {}).get("service") or {}).get("name")
+    return str(name) if name is not None else None
+
+
+def _record_managed(
+    rollout: Rollout, annotations: dict[str, str], add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> None:
+    try:
+        managed = json.loads(annotations.get(MANAGED_ANNOTATIONS) or "{}")
+    except ValueError:
+        managed = {}
+    if not isinstance(managed, dict):
+        managed = {}
+    keys = [k for k in managed.get(rollout.name) or [] if k not in remove]
+    keys += [k for k in add if k not in keys]
+    managed[rollout.name] = keys
+    annotations[MANAGED_ANNOTATIONS] = _compact(managed)

@@ -1,0 +1,60 @@
+"""The routers a Rollout configures, in upstream's order (ALB, Istio, NGINX, SMI, …, plugins)."""
+
+from __future__ import annotations
+
+from rollouts.api.rollout import Rollout
+from rollouts.trafficrouting.alb import ALBRouter
+from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
+from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME as GATEWAY_API_PLUGIN
+from rollouts.trafficrouting.istio import IstioRouter
+from rollouts.trafficrouting.nginx import NginxRouter
+from rollouts.trafficrouting.resources import DEFAULT_ISTIO_VERSION, DEFAULT_SMI_VERSION
+from rollouts.trafficrouting.router import RouterClient, TrafficRouter, TrafficRoutingError
+from rollouts.trafficrouting.smi import SMIRouter
+
+
+def routers_for(
+    client: RouterClient,
+    rollout: Rollout,
+    *,
+    istio_api_version: str = DEFAULT_ISTIO_VERSION,
+    smi_api_version: str = DEFAULT_SMI_VERSION,
+) -> list[TrafficRouter]:
+    """One router per configured block; empty when the Rollout has no trafficRouting.
+
+    Raises TrafficRoutingError for a router this controller does not implement yet, rather than
+    silently leaving its traffic where it is.
+    """
+    canary = rollout.canary
+    routing = canary.traffic_routing if canary else None
+    if routing is None:
+        return []
+    routers: list[TrafficRouter] = []
+    if routing.alb is not None:
+        routers.append(ALBRouter(client, rollout))
+    if routing.istio is not None:
+        routers.append(IstioRouter(client, rollout, istio_api_version))
+    if routing.nginx is not None:
+        routers.append(NginxRouter(client, rollout))
+    if routing.smi is not None:
+        routers.append(SMIRouter(client, rollout, smi_api_version))
+    unsupported = [
+        name
+        for name, block in (
+            ("ambassador", routing.ambassador),
+            ("appMesh", routing.app_mesh),
+            ("traefik", routing.traefik),
+            ("apisix", routing.apisix),
+        )
+        if block is not None
+    ]
+    for plugin in routing.plugins or {}:
+        if plugin == GATEWAY_API_PLUGIN:
+            routers.append(GatewayAPIRouter(client, rollout))
+        else:
+            unsupported.append(f"plugins[{plugin}]")
+    if unsupported:
+        raise TrafficRoutingError(
+            f"traffic routers not supported by this controller: {', '.join(unsupported)}"
+        )
+    return routers

@@ -1,0 +1,29 @@
+"""The controller owner reference objects created for a Rollout carry (garbage-collected with it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rollouts.api.rollout import Rollout
+
+
+def rollout_owner_reference(rollout: Rollout) -> dict[str, Any]:
+    return {
+        "apiVersion": Rollout.API_VERSION,
+        "kind": "Rollout",
+        "name": rollout.name,
+        "uid": rollout.metadata.uid or "",
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def controlled_by(obj: dict[str, Any], rollout: Rollout) -> bool:
+    """Whether ``obj``'s controller reference names this Rollout (by uid when both have one)."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if not ref.get("controller") or ref.get("kind") != "Rollout":
+            continue
+        if rollout.metadata.uid and ref.get("uid"):
+            return bool(ref.get("uid") == rollout.metadata.uid)
+        return bool(ref.get("name") == rollout.name)
+    return False
