@@ -39,9 +39,9 @@ def rollout_table(rollouts: list[dict[str, Any]], *, all_namespaces: bool) -> li
 
 def human_duration(seconds: float) -> str:
     """apimachinery's HumanDuration (kubectl's AGE column)."""
-    s = int(seconds)
-    if s < 0:
+    if seconds < -1:
         return "<invalid>"
+    s = max(0, int(seconds))
     if s < 120:
         return f"{s}s"
     minutes = s // 60

@@ -77,9 +77,21 @@ class AliasedGroup(click.Group):
         return (cmd.name if cmd else None), cmd, rest
 
 
-def _echo_all(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(line)
+class GoBoolFlags(click.Command):
+    """Accepts cobra's ``--flag=false`` / ``-f=true`` spelling of boolean flags (``status
+    --watch=false`` is in upstream's own help), mapped onto click's ``--flag/--no-flag``."""
+
+    go_bool_flags: dict[str, str] = {"--watch": "--watch", "-w": "--watch"}
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten = []
+        for arg in args:
+            flag, sep, value = arg.partition("=")
+            if sep and flag in self.go_bool_flags and value.lower() in ("true", "false", "1", "0"):
+                long = self.go_bool_flags[flag]
+                arg = long if value.lower() in ("true", "1") else "--no-" + long[2:]
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
 
 
 @click.group(cls=AliasedGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -256,7 +268,7 @@ def undo(app: App, name: str, to_revision: int) -> None:
 # -- reading -----------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(cls=GoBoolFlags)
 @click.argument("name")
 @click.option("-w", "--watch/--no-watch", default=True, show_default=True,
               help="Watch the status of the rollout until it's done.")
