@@ -26,13 +26,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from rollouts.api.defaults import (
+    abort_scale_down_delay_seconds_or_default,
+    max_surge_or_default,
+    max_traffic_weight_or_default,
+    max_unavailable_or_default,
+    progress_deadline_seconds_or_default,
+    replicas_or_default,
+    revision_history_limit_or_default,
+    scale_down_delay_seconds_or_default,
+)
 from rollouts.api.rollout import Rollout
 from rollouts.core import conditions as cond
 from rollouts.core.ephemeral import PodMetadata, TemplateMetadataChange, replica_set_metadata_change
 from rollouts.core.history import replica_sets_to_delete
 from rollouts.core.phase import PhaseInputs, rollout_phase
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
-from rollouts.core.progress import DEFAULT_PROGRESS_DEADLINE_SECONDS, progress_deadline, timed_out
+from rollouts.core.progress import progress_deadline, timed_out
 from rollouts.core.replica_math import (
     CurrentWeights,
     ReplicaCounts,
@@ -64,8 +74,6 @@ from rollouts.core.steps import (
     set_canary_scale_in_force,
 )
 
-DEFAULT_MAX_WEIGHT = 100
-DEFAULT_SCALE_DOWN_DELAY_SECONDS = 30
 ROLLOUT_API_VERSION = "argoproj.io/v1alpha1"
 
 
@@ -278,10 +286,8 @@ def plan_canary(
     steps = parse_steps(raw_steps)
     step_hash = steps_hash(raw_steps)
     routing = canary.traffic_routing
-    max_weight = (
-        routing.max_traffic_weight if routing and routing.max_traffic_weight else None
-    ) or DEFAULT_MAX_WEIGHT
-    replicas = ro.spec.replicas if ro.spec.replicas is not None else 1
+    max_weight = max_traffic_weight_or_default(ro)
+    replicas = replicas_or_default(ro)
     views = [ReplicaSetView(rs) for rs in replica_sets]
 
     events: list[Event] = []
@@ -391,7 +397,7 @@ def finish_plan(
 def history_deletions(ctx: PlanContext) -> list[str]:
     """Old ReplicaSets the history limit removes; only ones this plan leaves at zero."""
     idle = [rs for rs in ctx.others if ctx.spec_of(rs) == 0]
-    return [rs.name for rs in replica_sets_to_delete(idle, ctx.ro.spec.revision_history_limit)]
+    return [rs.name for rs in replica_sets_to_delete(idle, revision_history_limit_or_default(ctx.ro))]
 
 
 def _handle_user_actions(ctx: PlanContext) -> None:
@@ -463,12 +469,13 @@ def _desired_counts(ctx: PlanContext) -> tuple[int, int]:
             aborted=bool(ctx.status.get("abort")),
         )
     stable = ctx.stable
+    surge, unavailable = max_surge_or_default(ctx.ro), max_unavailable_or_default(ctx.ro)
     return basic_canary_counts(
         replicas=ctx.replicas,
         weight=weight,
         max_weight=ctx.max_weight,
-        max_surge=canary_max_surge(canary.max_surge, canary.max_unavailable, ctx.replicas),
-        max_unavailable=canary_max_unavailable(canary.max_surge, canary.max_unavailable, ctx.replicas),
+        max_surge=canary_max_surge(surge, unavailable, ctx.replicas),
+        max_unavailable=canary_max_unavailable(surge, unavailable, ctx.replicas),
         new=ReplicaCounts(ctx.new.spec_replicas, ctx.new.available_replicas),
         stable=ReplicaCounts(stable.spec_replicas, stable.available_replicas) if stable else None,
         others=[ReplicaCounts(rs.spec_replicas, rs.available_replicas) for rs in ctx.others],
@@ -489,15 +496,13 @@ def _reconcile_replica_counts(ctx: PlanContext) -> None:
         and new_count < ctx.new.spec_replicas
     ):
         # Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (default
-        # 30; 0 keeps them), counted from when the stable is fully available again.
-        delay = canary.abort_scale_down_delay_seconds
+        # 30; 0 -- read as None -- keeps them), counted from when the stable is fully available again.
+        delay = abort_scale_down_delay_seconds_or_default(ctx.ro)
         stable = ctx.stable
         assert stable is not None
         stable_ready = stable.spec_replicas == stable.available_replicas == ctx.replicas
-        if delay != 0 and stable_ready:
-            scale_down_after_deadline(
-                ctx, ctx.new, DEFAULT_SCALE_DOWN_DELAY_SECONDS if delay is None else delay
-            )
+        if delay is not None and stable_ready:
+            scale_down_after_deadline(ctx, ctx.new, delay)
         return
     ctx.scale(ctx.new, new_count)
 
@@ -634,7 +639,9 @@ def _scale_down_others(ctx: PlanContext) -> None:
     if ctx.ro.spec.paused:
         return
     if not ctx.traffic_routed:
-        max_unavailable = canary_max_unavailable(canary.max_surge, canary.max_unavailable, ctx.replicas)
+        max_unavailable = canary_max_unavailable(
+            max_surge_or_default(ctx.ro), max_unavailable_or_default(ctx.ro), ctx.replicas
+        )
         available = sum(
             rs.available_replicas
             for rs in [ctx.new, *ctx.others]
@@ -651,11 +658,7 @@ def _scale_down_others(ctx: PlanContext) -> None:
             budget -= removable
             ctx.scale(rs, target - removable)
         return
-    delay = (
-        canary.scale_down_delay_seconds
-        if canary.scale_down_delay_seconds is not None
-        else DEFAULT_SCALE_DOWN_DELAY_SECONDS
-    )
+    delay = scale_down_delay_seconds_or_default(ctx.ro)
     previous_stable_hash = (ctx.ro.status.stable_rs if ctx.ro.status else None) or ""
     for rs in ctx.others:
         # Only the previous stable waits out the delay; intermediate ReplicaSets go at once.
@@ -957,7 +960,7 @@ def _progressing_condition(
     became_unhealthy: bool,
 ) -> list[cond.Condition]:
     status, now = ctx.status, ctx.now
-    deadline_seconds = ctx.ro.spec.progress_deadline_seconds or DEFAULT_PROGRESS_DEADLINE_SECONDS
+    deadline_seconds = progress_deadline_seconds_or_default(ctx.ro)
     if healthy:
         conds, _ = cond.set_condition(
             conds,

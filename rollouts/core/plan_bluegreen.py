@@ -28,10 +28,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from rollouts.api.defaults import (
+    abort_scale_down_delay_seconds_or_default,
+    replicas_or_default,
+    scale_down_delay_seconds_or_default,
+)
 from rollouts.api.rollout import Rollout
 from rollouts.core import conditions as cond
 from rollouts.core.plan import (
-    DEFAULT_SCALE_DOWN_DELAY_SECONDS,
     Event,
     Plan,
     PlanContext,
@@ -85,7 +89,7 @@ def plan_bluegreen(
         raise ValueError(f'service "{strategy.active_service}" not found')
     status: dict[str, Any] = ro.status.to_dict() if ro.status else {}
     collision = status.get("collisionCount")
-    replicas = ro.spec.replicas if ro.spec.replicas is not None else 1
+    replicas = replicas_or_default(ro)
     views = [ReplicaSetView(rs) for rs in replica_sets]
     events: list[Event] = []
     new, created = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
@@ -246,21 +250,15 @@ def plan_bluegreen(
 
     # 5. old ReplicaSets: delay, then zero; never the ones a Service still selects
     referenced = {bg.get("activeSelector"), bg.get("previewSelector")}
-    abort_delay = strategy.abort_scale_down_delay_seconds
+    abort_delay = abort_scale_down_delay_seconds_or_default(ro)  # None: keep the pods
     if not halted:
-        delay = (
-            strategy.scale_down_delay_seconds
-            if strategy.scale_down_delay_seconds is not None
-            else DEFAULT_SCALE_DOWN_DELAY_SECONDS
-        )
+        delay = scale_down_delay_seconds_or_default(ro)
         for rs in ctx.others:
             if rs.pod_template_hash in referenced or ctx.spec_of(rs) == 0:
                 continue
             scale_down_after_deadline(ctx, rs, delay)
-        if aborted and new.pod_template_hash not in referenced and abort_delay != 0:
-            scale_down_after_deadline(
-                ctx, new, DEFAULT_SCALE_DOWN_DELAY_SECONDS if abort_delay is None else abort_delay
-            )
+        if aborted and new.pod_template_hash not in referenced and abort_delay is not None:
+            scale_down_after_deadline(ctx, new, abort_delay)
 
     preview_md = strategy.preview_metadata.to_dict() if strategy.preview_metadata else None
     active_md = strategy.active_metadata.to_dict() if strategy.active_metadata else None

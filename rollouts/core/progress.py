@@ -22,8 +22,6 @@ from rollouts.core.conditions import (
     get_condition,
 )
 
-DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
-
 
 def timed_out(conditions: Sequence[Condition], deadline_seconds: int, now: datetime) -> bool:
     condition = get_condition(conditions, PROGRESSING)

@@ -24,9 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rollouts.api.common import int_or_percent
-
-#: Upstream's default for both canary maxSurge and maxUnavailable (read as a percentage).
-DEFAULT_FENCEPOST = "25%"
+from rollouts.api.defaults import DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +53,9 @@ def resolve_fenceposts(
 
 def canary_max_surge(max_surge: int | str | None, max_unavailable: int | str | None, replicas: int) -> int:
     """Resolved canary maxSurge; ``None`` arguments take upstream's default of 25%."""
-    surge, _ = resolve_fenceposts(_or_default(max_surge), _or_default(max_unavailable), replicas)
+    surge, _ = resolve_fenceposts(
+        _surge_or_default(max_surge), _unavailable_or_default(max_unavailable), replicas
+    )
     return surge
 
 
@@ -65,7 +65,9 @@ def canary_max_unavailable(
     """Resolved canary maxUnavailable, capped at ``replicas`` (0 when there are no replicas)."""
     if replicas == 0:
         return 0
-    _, unavailable = resolve_fenceposts(_or_default(max_surge), _or_default(max_unavailable), replicas)
+    _, unavailable = resolve_fenceposts(
+        _surge_or_default(max_surge), _unavailable_or_default(max_unavailable), replicas
+    )
     return min(unavailable, replicas)
 
 
@@ -73,11 +75,17 @@ def bluegreen_max_unavailable(max_unavailable: int | str | None, replicas: int) 
     """Blue-green maxUnavailable (used only to pace restarts): no fencepost rule, capped at ``replicas``."""
     if replicas == 0:
         return 0
-    return min(int_or_percent(_or_default(max_unavailable), replicas, round_up=False), replicas)
+    return min(int_or_percent(_unavailable_or_default(max_unavailable), replicas, round_up=False), replicas)
 
 
-def _or_default(value: int | str | None) -> int | str:
-    return DEFAULT_FENCEPOST if value is None else value
+# ``None`` (unset) takes the API's defaults; planners pass values already resolved through
+# ``rollouts.api.defaults``, these keep direct callers on the same single source.
+def _surge_or_default(value: int | str | None) -> int | str:
+    return DEFAULT_MAX_SURGE if value is None else value
+
+
+def _unavailable_or_default(value: int | str | None) -> int | str:
+    return DEFAULT_MAX_UNAVAILABLE if value is None else value
 
 
 def traffic_weight_to_replicas(replicas: int, weight: int, max_weight: int) -> int:

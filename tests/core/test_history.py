@@ -24,7 +24,7 @@ def test_deletes_oldest_excess_only_when_idle() -> None:
         _rs("d", "2026-01-04T00:00:00Z"),
     ]
     assert [rs.name for rs in replica_sets_to_delete(old, 2)] == ["b"]
-    assert replica_sets_to_delete(old, None) == []  # default limit 10
+    assert replica_sets_to_delete(old, 10) == []
     assert [rs.name for rs in replica_sets_to_delete(old, 0)] == ["b", "c", "d"]
 
 
