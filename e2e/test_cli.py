@@ -1,0 +1,173 @@
+"""The real ``kubectl-rollouts`` executable against the local control plane.
+
+No controller runs here: each command's change must land on the stored object (what the
+controller would then act on). The Rollout has no replicas, so nothing else touches it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e.harness import Cluster, Kubectl
+
+CLI = Path(sys.executable).parent / "kubectl-rollouts"
+TIMEOUT = 60.0
+
+
+def rollout_manifest(name: str) -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": "registry.example.com/web:1"}]},
+            },
+            "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}]}},
+        },
+    }
+
+
+def run_cli(cluster: Cluster, namespace: str, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [str(CLI), "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, *args]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+
+
+def ok(cluster: Cluster, namespace: str, *args: str) -> str:
+    done = run_cli(cluster, namespace, *args)
+    assert done.returncode == 0, f"{args}: {done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture
+def guestbook(cluster: Cluster, crds: list[str], kubectl: Kubectl) -> str:
+    kubectl.apply(rollout_manifest("guestbook"))
+    return "guestbook"
+
+
+def test_actions_land_on_the_rollout(
+    cluster: Cluster, namespace: str, kubectl: Kubectl, guestbook: str
+) -> None:
+    assert ok(cluster, namespace, "pause", guestbook) == "rollout 'guestbook' paused\n"
+    assert kubectl.get("rollout", guestbook)["spec"]["paused"] is True
+
+    # as if the controller had paused at the pause step
+    kubectl(
+        "patch",
+        "rollout",
+        guestbook,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"currentStepIndex":1,"controllerPause":true,'
+        '"pauseConditions":[{"reason":"CanaryPauseStep","startTime":"2026-01-01T00:00:00Z"}]}}',
+    )
+    assert ok(cluster, namespace, "promote", guestbook) == "rollout 'guestbook' promoted\n"
+    obj = kubectl.get("rollout", guestbook)
+    assert obj["spec"]["paused"] is False
+    assert "pauseConditions" not in obj["status"]
+    assert obj["status"]["currentStepIndex"] == 1  # the controller advances a finished pause step
+
+    assert ok(cluster, namespace, "abort", guestbook) == "rollout 'guestbook' aborted\n"
+    assert kubectl.get("rollout", guestbook)["status"]["abort"] is True
+    assert ok(cluster, namespace, "retry", "rollout", guestbook) == "rollout 'guestbook' retried\n"
+    assert kubectl.get("rollout", guestbook)["status"]["abort"] is False
+
+    assert (
+        ok(cluster, namespace, "restart", guestbook, "--in", "1h") == "rollout 'guestbook' restarts in 1h\n"
+    )
+    assert kubectl.get("rollout", guestbook)["spec"]["restartAt"].endswith("Z")
+
+    assert ok(cluster, namespace, "set", "image", guestbook, "web=registry.example.com/web:2") == (
+        'rollout "guestbook" image updated\n'
+    )
+    containers = kubectl.get("rollout", guestbook)["spec"]["template"]["spec"]["containers"]
+    assert containers[0]["image"] == "registry.example.com/web:2"
+
+    # promote --full only asks for a full promotion while an update is under way
+    kubectl(
+        "patch",
+        "rollout",
+        guestbook,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"currentPodHash":"abc","stableRS":"old"}}',
+    )
+    assert ok(cluster, namespace, "promote", "--full", guestbook) == "rollout 'guestbook' fully promoted\n"
+    assert kubectl.get("rollout", guestbook)["status"]["promoteFull"] is True
+
+    listed = ok(cluster, namespace, "list", "rollouts")
+    assert listed.splitlines()[0].split() == [
+        "NAME",
+        "STRATEGY",
+        "STATUS",
+        "STEP",
+        "SET-WEIGHT",
+        "READY",
+        "DESIRED",
+        "UP-TO-DATE",
+        "AVAILABLE",
+    ]
+    assert listed.splitlines()[1].split()[:2] == ["guestbook", "Canary"]
+
+
+def test_status_and_not_found(cluster: Cluster, namespace: str, kubectl: Kubectl, guestbook: str) -> None:
+    kubectl(
+        "patch",
+        "rollout",
+        guestbook,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"phase":"Degraded","message":"RolloutAborted: aborted","observedGeneration":"1"}}',
+    )
+    done = run_cli(cluster, namespace, "status", guestbook, "--timeout", "20s")
+    assert done.returncode == 1
+    assert done.stdout == "Degraded - RolloutAborted: aborted\n"
+    assert done.stderr == "Error: The rollout is in a degraded state with message: RolloutAborted: aborted\n"
+
+    kubectl(
+        "patch",
+        "rollout",
+        guestbook,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"phase":"Healthy","message":""}}',
+    )
+    assert ok(cluster, namespace, "status", guestbook, "--timeout", "20s") == "Healthy\n"
+
+    missing = run_cli(cluster, namespace, "promote", "nope")
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert missing.stderr == 'Error: rollouts.argoproj.io "nope" not found\n'
+
+
+def test_unreachable_cluster_is_one_line(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u, namespace: team}}]\n"
+    )
+    done = subprocess.run(
+        [str(CLI), "--kubeconfig", str(kubeconfig), "pause", "x"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: cannot reach the Kubernetes API server")
+    assert done.stderr.count("\n") == 1
