@@ -1,0 +1,41 @@
+"""What the AnalysisRun reconciler needs of a metric provider (upstream's ``metricproviders.Provider``).
+
+The providers themselves live in :mod:`rollouts.analysis`; this module states the shape the
+reconciler calls, so that it depends on a contract rather than on one provider's module:
+
+* ``run`` takes a new measurement of the (argument-resolved) metric and returns it with its phase
+  decided — Running with ``resumeAt`` for asynchronous providers (Job, Kayenta…);
+* ``resume`` polls an in-flight measurement; ``terminate`` stops one (the run is terminating);
+* every call bounds its own network time and reports failure as an Error measurement; the
+  reconciler still turns an exception into an Error measurement rather than losing the run.
+
+A :data:`ProviderLookup` returns the provider for a metric, raising :class:`UnknownProvider`
+(a ValueError) when none is configured or supported; its message becomes the measurement's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from rollouts.api.analysis import AnalysisRun, Measurement, Metric
+
+
+class UnknownProvider(ValueError):
+    """No provider for the metric (none configured, or not supported by this build)."""
+
+
+class MeasurementProvider(Protocol):
+    async def run(self, run: AnalysisRun, metric: Metric, now: datetime) -> Measurement: ...
+
+    async def resume(
+        self, run: AnalysisRun, metric: Metric, measurement: Measurement, now: datetime
+    ) -> Measurement: ...
+
+    async def terminate(
+        self, run: AnalysisRun, metric: Metric, measurement: Measurement, now: datetime
+    ) -> Measurement: ...
+
+
+ProviderLookup = Callable[[AnalysisRun, Metric], MeasurementProvider]
