@@ -57,10 +57,22 @@ class IstioRouter:
         )
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
-        await self._each(lambda ref, vs: objects.set_header_route(self._rollout, ref, vs, route))
+        host = await self._destination_rule_host()
+        await self._each(lambda ref, vs: objects.set_header_route(self._rollout, ref, vs, route, host))
 
     async def set_mirror_route(self, route: SetMirrorRoute) -> None:
-        await self._each(lambda ref, vs: objects.set_mirror_route(self._rollout, ref, vs, route))
+        host = await self._destination_rule_host()
+        await self._each(lambda ref, vs: objects.set_mirror_route(self._rollout, ref, vs, route, host))
+
+    async def _destination_rule_host(self) -> str | None:
+        """Managed routes address the DestinationRule's host when one is configured."""
+        dr_ref = objects.istio_config(self._rollout).destination_rule
+        if dr_ref is None or not dr_ref.name:
+            return None
+        name, ns = objects.split_name(dr_ref.name, self._rollout.namespace)
+        rule = await self._client.get(self._dr, name, ns)
+        host = (rule.get("spec") or {}).get("host")
+        return str(host) if host else None
 
     async def remove_managed_routes(self) -> None:
         await self._each(lambda ref, vs: objects.remove_managed_routes(self._rollout, vs))

@@ -26,7 +26,7 @@ from typing import Any
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
-from rollouts.api.traffic_routing import IstioTrafficRouting, IstioVirtualService
+from rollouts.api.traffic_routing import IstioTrafficRouting, IstioVirtualService, TCPRoute, TLSRoute
 from rollouts.trafficrouting.matches import string_match
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
@@ -98,11 +98,11 @@ def set_weights(
     stable = stable_weight(desired_weight, additional_destinations)
     for route in _selected_http(ref, spec.get("http") or [], managed):
         _weigh(route, roles, desired_weight, stable, additional_destinations)
-    for tls in ref.tls_routes or []:
-        for route in _selected_by_port(spec.get("tls") or [], tls.port, tls.sni_hosts, "tls"):
+    if ref.tls_routes is not None:
+        for route in _selected_tls(spec.get("tls") or [], ref.tls_routes):
             _weigh(route, roles, desired_weight, stable, additional_destinations)
-    for tcp in ref.tcp_routes or []:
-        for route in _selected_by_port(spec.get("tcp") or [], tcp.port, None, "tcp"):
+    if ref.tcp_routes is not None:
+        for route in _selected_tcp(spec.get("tcp") or [], ref.tcp_routes):
             _weigh(route, roles, desired_weight, stable, additional_destinations)
     return result
 
@@ -120,28 +120,41 @@ def weights_match(
 
 
 def set_header_route(
-    rollout: Rollout, ref: IstioVirtualService, virtual_service: dict[str, Any], route: SetHeaderRoute
+    rollout: Rollout,
+    ref: IstioVirtualService,
+    virtual_service: dict[str, Any],
+    route: SetHeaderRoute,
+    canary_host: str | None = None,
 ) -> dict[str, Any]:
-    """Add (or with no ``match``, remove) the header route ``route.name``: matches go all to canary."""
+    """Add (or with no ``match``, remove) the header route ``route.name``: matches go all to canary.
+
+    ``canary_host`` is the DestinationRule's ``spec.host`` when one is configured (upstream's
+    choice); otherwise the canary Service name is the host.
+    """
     if not route.match:
         return _without_routes(virtual_service, {route.name or ""})
-    canary_dest = _canary_destination(rollout, ref, virtual_service)
     matches = []
     for m in route.match:
         matches.append({"headers": {m.header_name or "": string_match(m.header_value)}})
-    new_route = {"name": route.name, "match": matches, "route": [{**canary_dest, "weight": 100}]}
+    destination = _canary_destination(rollout, ref, virtual_service, canary_host, required=False)
+    new_route = {"name": route.name, "match": matches, "route": [{"weight": 100, "destination": destination}]}
     return _with_managed_route(rollout, virtual_service, new_route)
 
 
 def set_mirror_route(
-    rollout: Rollout, ref: IstioVirtualService, virtual_service: dict[str, Any], route: SetMirrorRoute
+    rollout: Rollout,
+    ref: IstioVirtualService,
+    virtual_service: dict[str, Any],
+    route: SetMirrorRoute,
+    canary_host: str | None = None,
 ) -> dict[str, Any]:
-    """Add (or remove) the mirror route ``route.name``: matching requests keep their primary
-    destinations and a ``percentage`` copy goes to canary."""
+    """Add (or remove) the mirror route ``route.name``: matching requests keep the setWeight
+    route's destinations (at their current weights) and ``percentage`` % is copied to canary."""
     if not route.match:
         return _without_routes(virtual_service, {route.name or ""})
-    primary = _primary_route(rollout, ref, virtual_service)
-    canary_dest = _canary_destination(rollout, ref, virtual_service)
+    primary = _weighted_route(rollout, ref, virtual_service)
+    if primary is None:
+        raise TrafficRoutingError("no HTTP route for setWeight in the VirtualService to mirror from")
     matches = []
     for m in route.match:
         entry: dict[str, Any] = {}
@@ -157,7 +170,7 @@ def set_mirror_route(
         "name": route.name,
         "match": matches,
         "route": copy.deepcopy(primary.get("route") or []),
-        "mirror": copy.deepcopy(canary_dest["destination"]),
+        "mirror": _canary_destination(rollout, ref, virtual_service, canary_host, required=True),
         "mirrorPercentage": {"value": float(percentage)},
     }
     return _with_managed_route(rollout, virtual_service, new_route)
@@ -207,41 +220,60 @@ def _managed_names(rollout: Rollout) -> list[str]:
 def _selected_http(
     ref: IstioVirtualService, http: list[dict[str, Any]], managed: set[str]
 ) -> list[dict[str, Any]]:
-    primary = [r for r in http if r.get("name") not in managed]
+    """The HTTP routes setWeight edits: by name, else the first unnamed route (upstream's rule)."""
+    if not http:
+        return []
     if not ref.routes:
-        if ref.tls_routes or ref.tcp_routes:
-            return []
-        if len(primary) != 1:
+        primary = [r for r in http if r.get("name") not in managed]
+        if len(primary) > 1:
             raise TrafficRoutingError(
-                "spec.http[] should be set in VirtualService and it must have exactly one route"
-                " when spec.strategy.canary.trafficRouting.istio.virtualService.routes is omitted"
+                "spec.http[] should be set in VirtualService and it must have exactly one route when"
+                " omitting spec.strategy.canary.trafficRouting.istio.virtualService.routes"
             )
-        return primary
-    by_name = {r.get("name"): r for r in primary}
+        return [r for r in http if not r.get("name")][:1]
+    by_name = {r.get("name"): r for r in reversed(http)}  # reversed: the first of equal names wins
     missing = [name for name in ref.routes if name not in by_name]
     if missing:
         raise TrafficRoutingError(f"HTTP Route '{missing[0]}' is not found in the defined Virtual Service.")
     return [by_name[name] for name in ref.routes]
 
 
-def _selected_by_port(
-    routes: list[dict[str, Any]], port: int | None, sni_hosts: list[str] | None, kind: str
-) -> list[dict[str, Any]]:
-    if port is None and not sni_hosts:
-        if len(routes) != 1:
-            raise TrafficRoutingError(f"spec.{kind}[] must have exactly one route when no port is given")
-        return routes
-    chosen = []
-    for route in routes:
-        for match in route.get("match") or []:
-            if port is not None and match.get("port") != port:
-                continue
-            if sni_hosts and not set(sni_hosts) <= set(match.get("sniHosts") or []):
-                continue
-            chosen.append(route)
-            break
-    if not chosen:
-        raise TrafficRoutingError(f"no {kind.upper()} route matches port {port} sniHosts {sni_hosts or []}")
+def _single_port(route: dict[str, Any]) -> int | None:
+    """The one port a TLS/TCP route matches (0 when none); None when it names several (never matches)."""
+    ports = {int(m.get("port") or 0) for m in route.get("match") or []}
+    if len(ports) > 1:
+        return None
+    return next(iter(ports), 0)
+
+
+def _selected_tls(routes: list[dict[str, Any]], wanted: list[TLSRoute]) -> list[dict[str, Any]]:
+    """A TLS route matches when its single port and its SNI host set equal the entry's."""
+    if not wanted:
+        return routes[:1]
+    chosen: list[dict[str, Any]] = []
+    for entry in wanted:
+        hits = [
+            r
+            for r in routes
+            if _single_port(r) == (entry.port or 0)
+            and {h for m in r.get("match") or [] for h in m.get("sniHosts") or []}
+            == set(entry.sni_hosts or [])
+        ]
+        if not hits:
+            raise TrafficRoutingError("No matching TLS routes found in the defined Virtual Service.")
+        chosen += hits
+    return chosen
+
+
+def _selected_tcp(routes: list[dict[str, Any]], wanted: list[TCPRoute]) -> list[dict[str, Any]]:
+    if not wanted:
+        return routes[:1]
+    chosen: list[dict[str, Any]] = []
+    for entry in wanted:
+        hits = [r for r in routes if _single_port(r) == (entry.port or 0)]
+        if not hits:
+            raise TrafficRoutingError("No matching TCP routes found in the defined Virtual Service.")
+        chosen += hits
     return chosen
 
 
@@ -270,22 +302,30 @@ def _weigh(
             destinations.append({"destination": {"host": name}, "weight": weight})
 
 
-def _primary_route(rollout: Rollout, ref: IstioVirtualService, vs: dict[str, Any]) -> dict[str, Any]:
+def _weighted_route(rollout: Rollout, ref: IstioVirtualService, vs: dict[str, Any]) -> dict[str, Any] | None:
+    """The first HTTP route setWeight edits (None when there is none)."""
     http = (vs.get("spec") or {}).get("http") or []
-    selected = _selected_http(
-        IstioVirtualService(name=ref.name, routes=ref.routes), http, set(_managed_names(rollout))
-    )
-    if not selected:
-        raise TrafficRoutingError("no HTTP route to copy the canary destination from")
-    return selected[0]
+    selected = _selected_http(ref, http, set(_managed_names(rollout)))
+    return selected[0] if selected else None
 
 
-def _canary_destination(rollout: Rollout, ref: IstioVirtualService, vs: dict[str, Any]) -> dict[str, Any]:
+def _canary_destination(
+    rollout: Rollout, ref: IstioVirtualService, vs: dict[str, Any], canary_host: str | None, *, required: bool
+) -> dict[str, Any]:
+    """``{host, subset?, port?}`` for managed routes; the port is the one on the first destination
+    of the setWeight route, the subset the DestinationRule's canary subset."""
     roles = _Roles(rollout)
-    for dest in _primary_route(rollout, ref, vs).get("route") or []:
-        if roles.role(dest) == "canary":
-            return {"destination": copy.deepcopy(dest.get("destination") or {})}
-    raise TrafficRoutingError(f"no canary destination (service {roles.canary_svc!r}) in the HTTP route")
+    destination: dict[str, Any] = {"host": canary_host or roles.canary_svc}
+    if roles.canary_subset:
+        destination["subset"] = roles.canary_subset
+    primary = _weighted_route(rollout, ref, vs)
+    if primary is None and required:
+        raise TrafficRoutingError("no HTTP route for setWeight in the VirtualService")
+    first = ((primary or {}).get("route") or [{}])[0]
+    port = ((first.get("destination") or {}).get("port") or {}).get("number")
+    if port:
+        destination["port"] = {"number": port}
+    return destination
 
 
 def _without_routes(vs: dict[str, Any], names: set[str]) -> dict[str, Any]:

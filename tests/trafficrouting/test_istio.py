@@ -80,7 +80,7 @@ def test_tls_and_tcp_routes_by_port_and_sni_hosts() -> None:
     r = ro(tlsRoutes=[{"port": 443, "sniHosts": ["a.example.com"]}], tcpRoutes=[{"port": 9000}])
     tls = [
         {
-            "match": [{"port": 443, "sniHosts": ["a.example.com", "b"]}],
+            "match": [{"port": 443, "sniHosts": ["a.example.com"]}],
             "route": [dest("stable-svc", 100), dest("canary-svc", 0)],
         },
         {"match": [{"port": 8443, "sniHosts": ["a.example.com"]}], "route": [dest("stable-svc", 100)]},
@@ -90,7 +90,46 @@ def test_tls_and_tcp_routes_by_port_and_sni_hosts() -> None:
     assert got["spec"]["tls"][0]["route"] == [dest("stable-svc", 70), dest("canary-svc", 30)]
     assert got["spec"]["tls"][1]["route"] == [dest("stable-svc", 100)]
     assert got["spec"]["tcp"][0]["route"] == [dest("stable-svc", 70), dest("canary-svc", 30)]
-    assert got["spec"]["http"] == [PRIMARY], "HTTP routes are not selected when only TLS/TCP are named"
+    assert got["spec"]["http"] == [PRIMARY], "a named HTTP route is only edited when listed in routes"
+
+
+def test_tls_route_needs_the_exact_sni_host_set() -> None:
+    r = ro(tlsRoutes=[{"port": 443, "sniHosts": ["a.example.com"]}])
+    tls = [{"match": [{"port": 443, "sniHosts": ["a.example.com", "b"]}], "route": [dest("stable-svc", 100)]}]
+    with pytest.raises(TrafficRoutingError, match="No matching TLS routes"):
+        istio_objects.set_weights(r, _ref(r), vs(PRIMARY, tls=tls), 30)
+
+
+def test_managed_routes_take_port_subset_and_destination_rule_host() -> None:
+    r = rollout(
+        {
+            "istio": {
+                "virtualService": {"name": "vs"},
+                "destinationRule": {"name": "dr", "canarySubsetName": "canary", "stableSubsetName": "stable"},
+            },
+            "managedRoutes": MANAGED,
+        }
+    )
+    unnamed = {
+        "route": [
+            {"destination": {"host": "app", "subset": "stable", "port": {"number": 8080}}, "weight": 90},
+            {"destination": {"host": "app", "subset": "canary", "port": {"number": 8080}}, "weight": 10},
+        ]
+    }
+    got = istio_objects.set_header_route(r, _ref(r), vs(unnamed), header(), "app.ns.svc.cluster.local")
+    assert got["spec"]["http"][0]["route"] == [
+        {
+            "weight": 100,
+            "destination": {"host": "app.ns.svc.cluster.local", "subset": "canary", "port": {"number": 8080}},
+        }
+    ]
+    mirrored = istio_objects.set_mirror_route(r, _ref(r), vs(unnamed), mirror(), "app")
+    assert mirrored["spec"]["http"][0]["mirror"] == {
+        "host": "app",
+        "subset": "canary",
+        "port": {"number": 8080},
+    }
+    assert mirrored["spec"]["http"][0]["route"] == unnamed["route"]
 
 
 def test_subsets_decide_roles_with_a_destination_rule_and_experiments_are_added() -> None:
@@ -160,13 +199,13 @@ def test_header_and_mirror_routes_sit_on_top_in_managed_routes_order_and_are_rem
         {
             "name": "header",
             "match": [{"headers": {"X-Canary": {"regex": "^on$"}}}],
-            "route": [{"destination": {"host": "canary-svc.ns.svc.cluster.local"}, "weight": 100}],
+            "route": [{"destination": {"host": "canary-svc"}, "weight": 100}],
         },
         {
             "name": "mirror",
             "match": [{"method": {"exact": "GET"}, "uri": {"prefix": "/api"}}],
             "route": PRIMARY["route"],
-            "mirror": {"host": "canary-svc.ns.svc.cluster.local"},
+            "mirror": {"host": "canary-svc"},
             "mirrorPercentage": {"value": 35.0},
         },
         PRIMARY,
