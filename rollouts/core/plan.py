@@ -6,11 +6,12 @@ outcome of the current step's AnalysisRun or Experiment (if any), and ``now``; i
 objects must give a plan with no changes (idempotence; tested with a simulated cluster).
 
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
-promote-full, abort with abortScaleDownDelaySeconds, manual pause, scale-down deadlines of the old
+promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
+progressDeadlineAbort, manual pause, scale-down deadlines of the old
 stable, ephemeral metadata, revisionHistoryLimit, status, conditions, phase, events, requeue);
 blue-green lives in :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet
-covered (callers must not rely on it): AnalysisRun / Experiment *creation* and background
-analysis (step outcomes are inputs), anti-affinity injection, rollbackWindow, restarts,
+covered (callers must not rely on it): AnalysisRun / Experiment *creation* (the phases of the
+step's and the background run are inputs), anti-affinity injection, rollbackWindow, restarts,
 workloadRef, scaleDownDelayRevisionLimit, ping-pong, step plugins, header/mirror routes.
 
 Apply order for the reconciler: create the ReplicaSet, rewrite template metadata, apply scales
@@ -37,6 +38,7 @@ from rollouts.api.defaults import (
     scale_down_delay_seconds_or_default,
 )
 from rollouts.api.rollout import Rollout
+from rollouts.core import abort as abort_reasons
 from rollouts.core import conditions as cond
 from rollouts.core.ephemeral import PodMetadata, TemplateMetadataChange, replica_set_metadata_change
 from rollouts.core.history import replica_sets_to_delete
@@ -210,6 +212,8 @@ class PlanContext:
     # Ephemeral metadata for the new ReplicaSet's role and for the stable/active one.
     new_metadata: PodMetadata | None = None
     stable_metadata: PodMetadata | None = None
+    #: Why this pass aborted the Rollout (see rollouts.core.abort); "" for a user's abort.
+    abort_reason: str = ""
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
         wanted = {DESIRED_REPLICAS_ANNOTATION: str(self.replicas), **annotations}
@@ -230,6 +234,20 @@ class PlanContext:
     def spec_of(self, rs: ReplicaSetView) -> int:
         change = self.scales.get(rs.name)
         return change.replicas if change else rs.spec_replicas
+
+    def abort(self, reason: str) -> None:
+        """Abort the update for ``reason`` (the controller's own abort): pauses end, abortedAt is set."""
+        self.status["abort"] = True
+        self.abort_reason = reason
+        mark_aborted(self)
+
+
+def mark_aborted(ctx: PlanContext) -> None:
+    """The status of an aborted Rollout: no pause conditions, ``abortedAt`` set once (kept after)."""
+    ctx.status.pop("pauseConditions", None)
+    ctx.status["controllerPause"] = False
+    if not ctx.status.get("abortedAt"):
+        ctx.status["abortedAt"] = _time(ctx.now)
 
 
 def find_or_create_new_replica_set(
@@ -266,11 +284,14 @@ def plan_canary(
     *,
     step_outcome: StepOutcome | None = None,
     services: Mapping[str, Mapping[str, Any]] | None = None,
+    background_outcome: StepOutcome | None = None,
 ) -> Plan:
     """Plan one reconciliation of a canary Rollout (see the module docstring for what is covered).
 
     ``services`` (name -> Service dict) lets the plan leave out selector changes that are already
-    in place; without it every desired selector is listed.
+    in place; without it every desired selector is listed. ``background_outcome`` is the phase of
+    the background AnalysisRun (``spec.strategy.canary.analysis``) of the current revision, if any:
+    Failed/Error abort the update, Inconclusive pauses it.
 
     Raises ValueError for a Rollout that is not a canary or has no template (the reconciler turns
     validation errors into the InvalidSpec condition before calling this).
@@ -329,6 +350,7 @@ def plan_canary(
     if not halted:
         _reconcile_replica_counts(ctx)
         _progress_steps(ctx, step_outcome)
+        _assess_background_analysis(ctx, background_outcome)
         _promote_if_done(ctx)
     _scale_down_others(ctx)
     selectors = [
@@ -412,11 +434,18 @@ def _handle_user_actions(ctx: PlanContext) -> None:
         if ctx.steps:
             status["currentStepIndex"] = len(ctx.steps)
     if status.get("abort"):
-        status.pop("pauseConditions", None)
-        status["controllerPause"] = False
-        if not status.get("abortedAt"):
-            status["abortedAt"] = _time(ctx.now)
-            ctx.events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(ctx.new.revision)))
+        mark_aborted(ctx)
+
+
+def _assess_background_analysis(ctx: PlanContext, outcome: StepOutcome | None) -> None:
+    """The background AnalysisRun gates the update until promotion: failure aborts, inconclusive pauses."""
+    status = ctx.status
+    if outcome is None or status.get("abort") or status.get("stableRS") == status.get("currentPodHash"):
+        return
+    if outcome.phase in abort_reasons.ABORTING_PHASES:
+        ctx.abort(abort_reasons.run_failed_reason(abort_reasons.BACKGROUND_ANALYSIS, outcome.message))
+    elif outcome.phase == "Inconclusive":
+        add_pause(ctx, INCONCLUSIVE_ANALYSIS)
 
 
 def _desired_weight(ctx: PlanContext) -> tuple[int | None, int]:
@@ -574,9 +603,9 @@ def _progress_steps(ctx: PlanContext, outcome: StepOutcome | None) -> None:
     elif step.kind in ("analysis", "experiment") and outcome is not None and outcome.kind == step.kind:
         if outcome.phase == "Successful":
             done = True
-        elif outcome.phase in ("Failed", "Error"):
-            status["abort"] = True
-            _handle_user_actions(ctx)
+        elif outcome.phase in abort_reasons.ABORTING_PHASES:
+            prefix = abort_reasons.STEP_ANALYSIS if step.kind == "analysis" else abort_reasons.EXPERIMENT
+            ctx.abort(abort_reasons.run_failed_reason(prefix, outcome.message))
         elif outcome.phase == "Inconclusive":
             add_pause(ctx, INCONCLUSIVE_ANALYSIS if step.kind == "analysis" else INCONCLUSIVE_EXPERIMENT)
     if done:
@@ -801,6 +830,7 @@ def compute_status(ctx: PlanContext) -> None:
         status["selector"] = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
     if status.get("currentStepIndex") is None:
         status.pop("currentStepIndex", None)
+    _abort_on_progress_deadline(ctx, old_status)
     if not status.get("pauseConditions"):
         status.pop("pauseConditions", None)
         status["controllerPause"] = False
@@ -913,12 +943,12 @@ def _calculate_conditions(
             cond.new_condition(cond.HEALTHY, False, cond.ROLLOUT_HEALTHY, cond.NOT_HEALTHY_MESSAGE, now),
         )
     if aborted:
-        conds, _ = cond.set_condition(
-            conds,
-            cond.new_condition(
-                cond.PROGRESSING, False, cond.ROLLOUT_ABORTED, cond.aborted_message(ctx.new.revision), now
-            ),
+        message = cond.aborted_message(ctx.new.revision, ctx.abort_reason)
+        conds, changed = cond.set_condition(
+            conds, cond.new_condition(cond.PROGRESSING, False, cond.ROLLOUT_ABORTED, message, now)
         )
+        if changed:
+            ctx.events.append(Event("Warning", cond.ROLLOUT_ABORTED, message))
     else:
         conds = _progressing_condition(ctx, conds, old, healthy, became_unhealthy)
     if ctx.strategy == "blueGreen":
@@ -969,8 +999,32 @@ def _progressing_condition(
             ),
         )
         return conds
-    # Upstream's RolloutProgressing: any observable step forward bumps lastUpdateTime.
-    progressed = (
+    current = cond.get_condition(conds, cond.PROGRESSING)
+    if _made_progress(status, old) or became_unhealthy:
+        if became_unhealthy and status.get("stableRS") == status.get("currentPodHash"):
+            reason, message = cond.REPLICA_SET_NOT_AVAILABLE, cond.NOT_AVAILABLE_MESSAGE
+        else:
+            reason, message = cond.REPLICA_SET_UPDATED, cond.rs_progressing_message(ctx.new.name)
+        transition = current.last_transition_time if current is not None and current.status == "True" else now
+        fresh = cond.Condition(cond.PROGRESSING, "True", reason, message, now, transition)
+        conds = [c for c in conds if c.type != cond.PROGRESSING] + [fresh]
+    else:
+        if not _deadline_exempt(ctx) and timed_out(conds, deadline_seconds, now):
+            conds, _ = cond.set_condition(
+                conds,
+                cond.new_condition(
+                    cond.PROGRESSING, False, cond.TIMED_OUT, cond.rs_timed_out_message(ctx.new.name), now
+                ),
+            )
+    deadline = progress_deadline(conds, deadline_seconds)
+    if deadline is not None and deadline > now:
+        ctx.wakeups.append(deadline + timedelta(seconds=1))
+    return conds
+
+
+def _made_progress(status: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Upstream's RolloutProgressing: any observable step forward (bumps lastUpdateTime)."""
+    return bool(
         status.get("updatedReplicas") != old.get("updatedReplicas", 0)
         or status["replicas"] - status["updatedReplicas"]
         < old.get("replicas", 0) - old.get("updatedReplicas", 0)
@@ -984,27 +1038,31 @@ def _progressing_condition(
         )
         or status.get("currentStepHash") != old.get("currentStepHash")
     )
-    current = cond.get_condition(conds, cond.PROGRESSING)
-    if progressed or became_unhealthy:
-        if became_unhealthy and status.get("stableRS") == status.get("currentPodHash"):
-            reason, message = cond.REPLICA_SET_NOT_AVAILABLE, cond.NOT_AVAILABLE_MESSAGE
-        else:
-            reason, message = cond.REPLICA_SET_UPDATED, cond.rs_progressing_message(ctx.new.name)
-        transition = current.last_transition_time if current is not None and current.status == "True" else now
-        fresh = cond.Condition(cond.PROGRESSING, "True", reason, message, now, transition)
-        conds = [c for c in conds if c.type != cond.PROGRESSING] + [fresh]
-    else:
-        step = current_step(ctx.steps, status.get("currentStepIndex"))
-        indefinite = step is not None and step.kind in ("pause", "analysis", "experiment")
-        waiting_scale_down = any(rs.scale_down_deadline for rs in ctx.others if ctx.spec_of(rs) > 0)
-        if not indefinite and not waiting_scale_down and timed_out(conds, deadline_seconds, now):
-            conds, _ = cond.set_condition(
-                conds,
-                cond.new_condition(
-                    cond.PROGRESSING, False, cond.TIMED_OUT, cond.rs_timed_out_message(ctx.new.name), now
-                ),
-            )
-    deadline = progress_deadline(conds, deadline_seconds)
-    if deadline is not None and deadline > now:
-        ctx.wakeups.append(deadline + timedelta(seconds=1))
-    return conds
+
+
+def _deadline_exempt(ctx: PlanContext) -> bool:
+    """Waiting that does not count against the progress deadline: indefinite steps, scale-down delays."""
+    step = current_step(ctx.steps, ctx.status.get("currentStepIndex"))
+    indefinite = step is not None and step.kind in ("pause", "analysis", "experiment")
+    return indefinite or any(rs.scale_down_deadline for rs in ctx.others if ctx.spec_of(rs) > 0)
+
+
+def _abort_on_progress_deadline(ctx: PlanContext, old: Mapping[str, Any]) -> None:
+    """``spec.progressDeadlineAbort``: an in-flight update that stopped progressing is aborted.
+
+    Judged, as upstream does, on the *stored* Progressing condition, and never for a completed
+    update, one that progressed in this pass, or one waiting on an exempt step.
+    """
+    status = ctx.status
+    if not ctx.ro.spec.progress_deadline_abort or status.get("abort"):
+        return
+    if status.get("stableRS") == status.get("currentPodHash") or _made_progress(status, old):
+        return
+    if _deadline_exempt(ctx):
+        return
+    stored = [cond.condition_from_dict(c, ctx.now) for c in old.get("conditions") or []]
+    if not timed_out(stored, progress_deadline_seconds_or_default(ctx.ro), ctx.now):
+        return
+    reason = abort_reasons.progress_deadline_reason(ctx.new.name)
+    ctx.abort(reason)
+    ctx.events.append(Event("Warning", cond.ROLLOUT_ABORTED, reason))

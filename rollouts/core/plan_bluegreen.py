@@ -34,6 +34,7 @@ from rollouts.api.defaults import (
     scale_down_delay_seconds_or_default,
 )
 from rollouts.api.rollout import Rollout
+from rollouts.core import abort as abort_reasons
 from rollouts.core import conditions as cond
 from rollouts.core.plan import (
     Event,
@@ -43,6 +44,7 @@ from rollouts.core.plan import (
     add_pause,
     find_or_create_new_replica_set,
     finish_plan,
+    mark_aborted,
     pause_condition,
     pause_started_at,
     scale_down_after_deadline,
@@ -71,12 +73,15 @@ def plan_bluegreen(
     *,
     pre_promotion_phase: str | None = None,
     post_promotion_phase: str | None = None,
+    pre_promotion_message: str = "",
+    post_promotion_message: str = "",
 ) -> Plan:
     """Plan one reconciliation of a blue-green Rollout.
 
     ``services`` maps Service names to Service dicts (at least the active one). The analysis
     phases are those of the current pre-/post-promotion AnalysisRuns (None: none exists yet).
-    Raises ValueError when the Rollout is not blue-green, has no template, or its active Service
+    The messages are those runs' ``status.message``, appended to the abort reason when a run
+    fails. Raises ValueError when the Rollout is not blue-green, has no template, or its active Service
     is missing (upstream reports the latter as InvalidSpec before planning).
     """
     strategy = ro.blue_green
@@ -127,10 +132,7 @@ def plan_bluegreen(
     active_hash = _selector_hash(services[strategy.active_service])
     aborted = bool(status.get("abort"))
     if aborted and stable_hash and stable_hash != new_hash:
-        if not status.get("abortedAt"):
-            status["abortedAt"] = cond.format_time(now)
-            status.pop("pauseConditions", None)
-            events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(new.revision)))
+        mark_aborted(ctx)
     elif aborted:
         status.pop("abort", None)  # nothing to abort: already promoted
         aborted = False
@@ -158,10 +160,16 @@ def plan_bluegreen(
 
     # 2. pre-promotion analysis and the pause
     pre_ok = strategy.pre_promotion_analysis is None or fast_tracked or pre_promotion_phase == "Successful"
-    if not aborted and not halted and pre_promotion_phase in ("Failed", "Error") and not fast_tracked:
-        status["abort"] = aborted = True
-        status["abortedAt"] = cond.format_time(now)
-        events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(new.revision)))
+    if (
+        not aborted
+        and not halted
+        and pre_promotion_phase in abort_reasons.ABORTING_PHASES
+        and not fast_tracked
+    ):
+        aborted = True
+        ctx.abort(
+            abort_reasons.run_failed_reason(abort_reasons.PRE_PROMOTION_ANALYSIS, pre_promotion_message)
+        )
     needs_pause = strategy.auto_promotion_enabled is False or (strategy.auto_promotion_seconds or 0) > 0
     paused_for_promotion = False
     if (
@@ -231,10 +239,10 @@ def plan_bluegreen(
     # The initial deploy and a full promotion skip the post-promotion analysis, as upstream does.
     post_skipped = not stable_hash or bool(status.get("promoteFull"))
     post_ok = strategy.post_promotion_analysis is None or post_skipped or post_promotion_phase == "Successful"
-    if post_promotion_phase in ("Failed", "Error") and not aborted:
-        status["abort"] = True
-        status["abortedAt"] = cond.format_time(now)
-        events.append(Event("Warning", cond.ROLLOUT_ABORTED, cond.aborted_message(new.revision)))
+    if post_promotion_phase in abort_reasons.ABORTING_PHASES and not aborted:
+        ctx.abort(
+            abort_reasons.run_failed_reason(abort_reasons.POST_PROMOTION_ANALYSIS, post_promotion_message)
+        )
     elif bg.get("activeSelector") == new_hash and stable_hash != new_hash and post_ok and not aborted:
         reason = "Initial deploy" if not stable_hash else "Completed blue-green update"
         status["stableRS"] = new_hash

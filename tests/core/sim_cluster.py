@@ -22,6 +22,9 @@ class SimCluster:
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     pre_promotion: str | None = None
     post_promotion: str | None = None
+    pre_promotion_message: str = ""
+    post_promotion_message: str = ""
+    background: StepOutcome | None = None
 
     def model(self) -> Rollout:
         return Rollout.from_dict(self.rollout)
@@ -35,6 +38,8 @@ class SimCluster:
                 self.now,
                 pre_promotion_phase=self.pre_promotion,
                 post_promotion_phase=self.post_promotion,
+                pre_promotion_message=self.pre_promotion_message,
+                post_promotion_message=self.post_promotion_message,
             )
         return plan_canary(
             self.model(),
@@ -42,6 +47,7 @@ class SimCluster:
             self.now,
             step_outcome=outcome,
             services=self.services or None,
+            background_outcome=self.background,
         )
 
     def selected_hash(self, service: str) -> str | None:
