@@ -20,13 +20,14 @@ from rollouts.clock import Clock, SystemClock
 from rollouts.controller.app import ControllerApp, Dependencies
 from rollouts.controller.controllers import ControllerRegistry, Runtime
 from rollouts.controller.flags import Options, parse
-from rollouts.controller.instance import instance_id_selector
+from rollouts.controller.instance import handles, instance_id_selector
 from rollouts.informers.factory import SharedInformerFactory
 from rollouts.k8s.client import KubeClient
 from rollouts.k8s.resources import ANALYSIS_RUNS, EXPERIMENTS, ROLLOUTS
 from rollouts.leaderelection import default_identity
 from rollouts.leaderelection.kube import KubeLeaseApi
 from rollouts.metrics import ControllerMetrics
+from rollouts.reconcilers.rollout import RolloutController, RolloutControllerSetup
 
 EXIT_CONFIG = 3
 
@@ -41,8 +42,27 @@ def controller_version() -> str:
 
 
 def registry() -> ControllerRegistry:
-    """The controllers this build runs. None yet: the reconcilers register here as they land."""
-    return ControllerRegistry()
+    """The controllers this build runs; the reconcilers register here as they land."""
+    controllers = ControllerRegistry()
+    controllers.register("rollouts", rollout_controller)
+    return controllers
+
+
+def rollout_controller(runtime: Runtime) -> RolloutController:
+    if not isinstance(runtime.informers, SharedInformerFactory):
+        raise TypeError("the Rollout controller needs the shared informer factory")
+    instance_id = runtime.options.instance_id
+    return RolloutController(
+        RolloutControllerSetup(
+            client=runtime.client,
+            informers=runtime.informers,
+            clock=runtime.clock,
+            metrics=runtime.metrics,
+            threads=runtime.options.rollout_threads,
+            label_selector=instance_id_selector(instance_id),
+            handles=lambda obj: handles(obj, instance_id),
+        )
+    )
 
 
 def build_informers(clock: Clock) -> Callable[[KubeClient, Options], SharedInformerFactory]:

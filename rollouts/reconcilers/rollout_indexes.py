@@ -1,0 +1,82 @@
+"""Which Rollout an object concerns: the index functions and owner lookups the handlers use.
+
+A Rollout names its Services (active/preview, canary/stable, ping/pong) and its workloadRef
+Deployment; the Rollout cache is indexed by those names (``namespace/name`` values) so that a
+change to a Service or Deployment finds the Rollouts referring to it without a scan. ReplicaSets,
+AnalysisRuns and Experiments point the other way, through their controller ownerReference.
+
+All functions take the cached JSON and never raise on malformed input (a bad object indexes to
+nothing): an index function that raises would break the informer for every object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+BY_SERVICE = "rollouts-by-service"
+BY_WORKLOAD_REF = "rollouts-by-workload-ref"
+
+#: (strategy, field) pairs naming Services; ping/pong live one level deeper.
+_SERVICE_FIELDS = (
+    ("blueGreen", "activeService"),
+    ("blueGreen", "previewService"),
+    ("canary", "canaryService"),
+    ("canary", "stableService"),
+)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _namespace(obj: Mapping[str, Any]) -> str:
+    return str(_mapping(obj.get("metadata")).get("namespace") or "")
+
+
+def referenced_service_names(rollout: Mapping[str, Any]) -> list[str]:
+    """The Service names a Rollout refers to, in a stable order, without duplicates."""
+    strategy = _mapping(_mapping(rollout.get("spec")).get("strategy"))
+    names: list[str] = []
+    for kind, field in _SERVICE_FIELDS:
+        value = _mapping(strategy.get(kind)).get(field)
+        if isinstance(value, str) and value:
+            names.append(value)
+    ping_pong = _mapping(_mapping(strategy.get("canary")).get("pingPong"))
+    for field in ("pingService", "pongService"):
+        value = ping_pong.get(field)
+        if isinstance(value, str) and value:
+            names.append(value)
+    return list(dict.fromkeys(names))
+
+
+def rollouts_by_service(rollout: dict[str, Any]) -> list[str]:
+    namespace = _namespace(rollout)
+    return [f"{namespace}/{name}" for name in referenced_service_names(rollout)]
+
+
+def rollouts_by_workload_ref(rollout: dict[str, Any]) -> list[str]:
+    ref = _mapping(_mapping(rollout.get("spec")).get("workloadRef"))
+    name = ref.get("name")
+    if ref.get("kind", "Deployment") != "Deployment" or not isinstance(name, str) or not name:
+        return []
+    return [f"{_namespace(rollout)}/{name}"]
+
+
+def controller_rollout_key(obj: Mapping[str, Any]) -> str | None:
+    """``namespace/name`` of the Rollout controlling ``obj`` (a controller ownerReference), if any."""
+    for ref in _mapping(obj.get("metadata")).get("ownerReferences") or ():
+        if (
+            isinstance(ref, Mapping)
+            and ref.get("controller")
+            and ref.get("kind") == "Rollout"
+            and str(ref.get("apiVersion", "")).startswith("argoproj.io/")
+            and isinstance(ref.get("name"), str)
+        ):
+            return f"{_namespace(obj)}/{ref['name']}"
+    return None
+
+
+def object_index_value(obj: Mapping[str, Any]) -> str:
+    """``namespace/name`` of any namespaced object (the value the reference indexes hold)."""
+    return f"{_namespace(obj)}/{_mapping(obj.get('metadata')).get('name') or ''}"
