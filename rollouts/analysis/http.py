@@ -1,0 +1,110 @@
+"""Bounded HTTP for providers: every request has a total timeout, every failure a clear message.
+
+:func:`send` returns the status and the whole body (capped at :data:`MAX_BODY_BYTES`, so a
+hostile server cannot exhaust memory); it raises :class:`~.measuring.MeasurementError` when no
+answer arrives: connection refused, DNS/TLS failure, an invalid URL, or the timeout.
+:func:`ok_json` adds upstream's non-2xx rule and JSON decoding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from rollouts.analysis.measuring import MeasurementError
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+#: How much of an unexpected body a message quotes.
+QUOTED_BODY_CHARS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    status: int
+    body: bytes
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def quoted(self) -> str:
+        text = self.text().strip()
+        return text[:QUOTED_BODY_CHARS] + ("…" if len(text) > QUOTED_BODY_CHARS else "")
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    data: bytes | str | Mapping[str, str] | None = None,
+    insecure: bool = False,
+) -> HttpAnswer:
+    if timeout <= 0:
+        raise MeasurementError(f"{method} {url}: the timeout must be positive, got {timeout}")
+    try:
+        async with session.request(
+            method,
+            url,
+            headers=dict(headers or {}),
+            params=dict(params) if params else None,
+            data=data,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            ssl=False if insecure else True,
+            allow_redirects=True,
+        ) as response:
+            body = await response.content.read(MAX_BODY_BYTES)
+            return HttpAnswer(response.status, body)
+    except TimeoutError:
+        raise MeasurementError(f"{method} {url}: no answer within {timeout:g}s (timeout)") from None
+    except aiohttp.InvalidURL:
+        raise MeasurementError(f"{method} {url}: invalid URL") from None
+    except aiohttp.ClientConnectorError as err:
+        raise MeasurementError(f"{method} {url}: cannot connect: {err.os_error.strerror or err}") from None
+    except (aiohttp.ClientError, ValueError) as err:
+        raise MeasurementError(f"{method} {url}: {type(err).__name__}: {err}") from None
+
+
+def require_2xx(answer: HttpAnswer) -> HttpAnswer:
+    """Upstream's wording for a non-2xx answer."""
+    if not 200 <= answer.status < 300:
+        raise MeasurementError(f"received non 2xx response code: {answer.status}")
+    return answer
+
+
+def decode_json(answer: HttpAnswer, what: str) -> Any:
+    try:
+        return json.loads(answer.body)
+    except ValueError:
+        raise MeasurementError(f"{what}: the response is not JSON: {answer.quoted()!r}") from None
+
+
+async def ok_json(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    timeout: float,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    data: bytes | str | Mapping[str, str] | None = None,
+    insecure: bool = False,
+) -> Any:
+    """A 2xx JSON answer, decoded."""
+    answer = await send(
+        session, method, url, timeout=timeout, headers=headers, params=params, data=data, insecure=insecure
+    )
+    return decode_json(require_2xx(answer), what)
+
+
+def expect_object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MeasurementError(f"{what}: expected a JSON object, got {type(value).__name__}")
+    return value
