@@ -23,14 +23,16 @@ SIGV4_UNSUPPORTED = "sigv4 authentication is not supported by this controller"
 
 
 async def auth_headers(
-    session: aiohttp.ClientSession, auth: Authentication | None, *, timeout: float, insecure: bool = False
+    session: aiohttp.ClientSession, auth: Authentication | None, *, time_limit: float, insecure: bool = False
 ) -> dict[str, str]:
     if auth is None:
         return {}
     if auth.sigv4 is not None and (auth.sigv4.region or auth.sigv4.profile or auth.sigv4.role_arn):
         raise MeasurementError(SIGV4_UNSUPPORTED)
     if auth.oauth2 is not None and auth.oauth2.token_url:
-        return {"Authorization": f"Bearer {await _client_credentials_token(session, auth, timeout, insecure)}"}
+        return {
+            "Authorization": f"Bearer {await _client_credentials_token(session, auth, time_limit, insecure)}"
+        }
     basic = auth.basic_auth
     if basic is not None and (basic.username or basic.password):
         pair = f"{basic.username or ''}:{basic.password or ''}".encode()
@@ -39,7 +41,7 @@ async def auth_headers(
 
 
 async def _client_credentials_token(
-    session: aiohttp.ClientSession, auth: Authentication, timeout: float, insecure: bool
+    session: aiohttp.ClientSession, auth: Authentication, time_limit: float, insecure: bool
 ) -> str:
     oauth2 = auth.oauth2
     assert oauth2 is not None and oauth2.token_url
@@ -49,11 +51,19 @@ async def _client_credentials_token(
     pair = f"{oauth2.client_id or ''}:{oauth2.client_secret or ''}".encode()
     headers = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
     answer = await send(
-        session, "POST", oauth2.token_url, timeout=timeout, headers=headers, data=form, insecure=insecure
+        session,
+        "POST",
+        oauth2.token_url,
+        time_limit=time_limit,
+        headers=headers,
+        data=form,
+        insecure=insecure,
     )
     if not 200 <= answer.status < 300:
         raise MeasurementError(f"oauth2: token endpoint answered {answer.status}")
-    token = expect_object(decode_json(require_2xx(answer), "oauth2 token"), "oauth2 token").get("access_token")
+    token = expect_object(decode_json(require_2xx(answer), "oauth2 token"), "oauth2 token").get(
+        "access_token"
+    )
     if not isinstance(token, str) or not token:
         raise MeasurementError("oauth2: the token endpoint returned no access_token")
     return token

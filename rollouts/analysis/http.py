@@ -40,14 +40,14 @@ async def send(
     method: str,
     url: str,
     *,
-    timeout: float,
+    time_limit: float,
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, str] | None = None,
     data: bytes | str | Mapping[str, str] | None = None,
     insecure: bool = False,
 ) -> HttpAnswer:
-    if timeout <= 0:
-        raise MeasurementError(f"{method} {url}: the timeout must be positive, got {timeout}")
+    if time_limit <= 0:
+        raise MeasurementError(f"{method} {url}: the timeout must be positive, got {time_limit}")
     try:
         async with session.request(
             method,
@@ -55,14 +55,14 @@ async def send(
             headers=dict(headers or {}),
             params=dict(params) if params else None,
             data=data,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            ssl=False if insecure else True,
+            timeout=aiohttp.ClientTimeout(total=time_limit),
+            ssl=not insecure,
             allow_redirects=True,
         ) as response:
             body = await response.content.read(MAX_BODY_BYTES)
             return HttpAnswer(response.status, body)
     except TimeoutError:
-        raise MeasurementError(f"{method} {url}: no answer within {timeout:g}s (timeout)") from None
+        raise MeasurementError(f"{method} {url}: no answer within {time_limit:g}s (timeout)") from None
     except aiohttp.InvalidURL:
         raise MeasurementError(f"{method} {url}: invalid URL") from None
     except aiohttp.ClientConnectorError as err:
@@ -91,7 +91,7 @@ async def ok_json(
     url: str,
     *,
     what: str,
-    timeout: float,
+    time_limit: float,
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, str] | None = None,
     data: bytes | str | Mapping[str, str] | None = None,
@@ -99,7 +99,14 @@ async def ok_json(
 ) -> Any:
     """A 2xx JSON answer, decoded."""
     answer = await send(
-        session, method, url, timeout=timeout, headers=headers, params=params, data=data, insecure=insecure
+        session,
+        method,
+        url,
+        time_limit=time_limit,
+        headers=headers,
+        params=params,
+        data=data,
+        insecure=insecure,
     )
     return decode_json(require_2xx(answer), what)
 

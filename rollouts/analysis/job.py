@@ -10,7 +10,7 @@ As upstream (metricproviders/job):
   Running with ``metadata.job-name``/``job-namespace`` and ``resumeAt`` = now.
 * ``resume``: a ``Complete`` condition → Successful, ``Failed`` → Failed; a pod stuck on an
   image that cannot be pulled → Inconclusive; otherwise still Running, next look after
-  sqrt(2 × elapsed seconds).
+  sqrt(2 x elapsed seconds).
 * ``terminate`` deletes the Job (foreground propagation, as upstream, so its pods go first)
   and marks the measurement Inconclusive; ``garbage_collect`` keeps the newest ``limit`` Jobs.
 """
@@ -47,7 +47,9 @@ class JobClient(Protocol):
         self, res: Resource, namespace: str | None = None, *, label_selector: str | None = None
     ) -> dict[str, Any]: ...
 
-    async def create(self, res: Resource, body: dict[str, Any], namespace: str | None = None) -> dict[str, Any]: ...
+    async def create(
+        self, res: Resource, body: dict[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]: ...
 
     async def delete(
         self, res: Resource, name: str, namespace: str | None = None, *, propagation_policy: str | None = None
@@ -55,7 +57,9 @@ class JobClient(Protocol):
 
 
 def job_name(run: AnalysisRun, metric_name: str) -> str:
-    result = next((r for r in (run.status.metric_results if run.status else None) or [] if r.name == metric_name), None)
+    result = next(
+        (r for r in (run.status.metric_results if run.status else None) or [] if r.name == metric_name), None
+    )
     number = 1 if result is None else (result.count or 0) + (result.error or 0) + 1
     uid = run.metadata.uid or ""
     name = f"{uid}.{metric_name}.{number}"
@@ -160,7 +164,10 @@ class JobProvider:
         except (ValueError, ApiError, TransportError) as err:
             return failed_measurement(measurement, str(err), now, secrets)
         meta = job.get("metadata") or {}
-        measurement.metadata = {JOB_NAME_KEY: meta.get("name", ""), JOB_NAMESPACE_KEY: meta.get("namespace", "")}
+        measurement.metadata = {
+            JOB_NAME_KEY: meta.get("name", ""),
+            JOB_NAMESPACE_KEY: meta.get("namespace", ""),
+        }
         # look again at once: a short Job may already be done at the next reconcile
         measurement.resume_at = format_time(now)
         return measurement
@@ -185,7 +192,12 @@ class JobProvider:
             namespace, name = _job_ref(measurement, run)
             job = await self._client.get(JOBS, name, namespace)
             outcome = job_outcome(job)
-            pods = [] if outcome else (await self._client.list(PODS, namespace, label_selector=_selector(job))).get("items") or []
+            pods = (
+                []
+                if outcome
+                else (await self._client.list(PODS, namespace, label_selector=_selector(job))).get("items")
+                or []
+            )
         except (ValueError, ApiError, TransportError) as err:
             return failed_measurement(measurement, str(err), now)
         resumed = measurement.model_copy()
@@ -221,7 +233,9 @@ class JobProvider:
         listed = await self._client.list(
             JOBS, run.metadata.namespace, label_selector=f"{RUN_UID_LABEL}={run.metadata.uid}"
         )
-        jobs = sorted(listed.get("items") or [], key=lambda j: (j.get("metadata") or {}).get("creationTimestamp") or "")
+        jobs = sorted(
+            listed.get("items") or [], key=lambda j: (j.get("metadata") or {}).get("creationTimestamp") or ""
+        )
         for job in jobs[: max(0, len(jobs) - limit)]:
             meta = job.get("metadata") or {}
             await self._delete(meta.get("namespace") or run.metadata.namespace or "", meta.get("name", ""))

@@ -50,7 +50,9 @@ def reading_of(data: dict[str, Any]) -> Reading:
         value = sample_float(result)
         return Reading(shortest_float(value), value)
     if kind == "vector" and isinstance(result, list):
-        return floats_reading([sample_float(series.get("value")) for series in result if isinstance(series, dict)])
+        return floats_reading(
+            [sample_float(series.get("value")) for series in result if isinstance(series, dict)]
+        )
     if kind == "matrix" and isinstance(result, list):
         values: list[float] = []
         for series in result:
@@ -75,13 +77,23 @@ class PrometheusProvider(QueryProvider):
             raise MeasurementError("prometheus: address is required")
         if config.range_query is not None:
             raise MeasurementError("prometheus: rangeQuery is not supported by this controller")
-        timeout = _timeout(config)
+        time_limit = _timeout(config)
         headers = {h.key or "": h.value or "" for h in config.headers or [] if h.key}
-        headers.update(await auth_headers(self._session, config.authentication, timeout=timeout, insecure=bool(config.insecure)))
+        headers.update(
+            await auth_headers(
+                self._session, config.authentication, time_limit=time_limit, insecure=bool(config.insecure)
+            )
+        )
         form = {"query": config.query or "", "time": _unix(self._clock.now())}
         url = config.address.rstrip("/") + "/api/v1/query"
         answer = await send(
-            self._session, "POST", url, timeout=timeout, headers=headers, data=form, insecure=bool(config.insecure)
+            self._session,
+            "POST",
+            url,
+            time_limit=time_limit,
+            headers=headers,
+            data=form,
+            insecure=bool(config.insecure),
         )
         body = expect_object(decode_json(answer, "prometheus"), "prometheus")
         if body.get("status") != "success":

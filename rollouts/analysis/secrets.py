@@ -33,7 +33,9 @@ def decode_secret_data(secret: dict[str, Any], namespace: str, name: str) -> dic
         try:
             decoded[key] = base64.b64decode(str(encoded), validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
-            raise SecretUnavailable(f"key '{key}' of secret {namespace}/{name} is not valid base64 text") from None
+            raise SecretUnavailable(
+                f"key '{key}' of secret {namespace}/{name} is not valid base64 text"
+            ) from None
     return decoded
 
 

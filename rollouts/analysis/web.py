@@ -62,12 +62,20 @@ class WebProvider(QueryProvider):
             raise MeasurementError("web: url is required")
         method = (config.method or "GET").upper()
         body, body_headers = request_body(config, method)
-        timeout = float(config.timeout_seconds or DEFAULT_TIMEOUT_SECONDS)
+        time_limit = float(config.timeout_seconds or DEFAULT_TIMEOUT_SECONDS)
         insecure = bool(config.insecure)
         headers = {h.key: h.value or "" for h in config.headers or [] if h.key}
         headers.update(body_headers)
-        headers.update(await auth_headers(self._session, config.authentication, timeout=timeout, insecure=insecure))
+        headers.update(
+            await auth_headers(self._session, config.authentication, time_limit=time_limit, insecure=insecure)
+        )
         answer = await send(
-            self._session, method, config.url, timeout=timeout, headers=headers, data=body, insecure=insecure
+            self._session,
+            method,
+            config.url,
+            time_limit=time_limit,
+            headers=headers,
+            data=body,
+            insecure=insecure,
         )
         return reading_of_body(require_2xx(answer).body, config.json_path)
