@@ -27,6 +27,7 @@ from rollouts.k8s.resources import ANALYSIS_RUNS, EXPERIMENTS, ROLLOUTS
 from rollouts.leaderelection import default_identity
 from rollouts.leaderelection.kube import KubeLeaseApi
 from rollouts.metrics import ControllerMetrics
+from rollouts.reconcilers.experiment import ExperimentController, new_experiment_controller
 from rollouts.reconcilers.rollout import RolloutController, RolloutControllerSetup
 
 EXIT_CONFIG = 3
@@ -45,7 +46,13 @@ def registry() -> ControllerRegistry:
     """The controllers this build runs; the reconcilers register here as they land."""
     controllers = ControllerRegistry()
     controllers.register("rollouts", rollout_controller)
+    controllers.register("experiments", experiment_controller)
     return controllers
+
+
+def experiment_controller(runtime: Runtime) -> ExperimentController:
+    selector = instance_id_selector(runtime.options.instance_id)
+    return new_experiment_controller(runtime, label_selector=selector)
 
 
 def rollout_controller(runtime: Runtime) -> RolloutController:
