@@ -1,20 +1,23 @@
 """Istio (pure): weights, header and mirror routes in VirtualServices; subsets in a DestinationRule.
 
-VirtualService routes edited:
+Routes setWeight edits, as upstream chooses them:
 
-* HTTP routes named in ``virtualService.routes``; when ``routes`` is omitted the VirtualService must
-  have exactly one HTTP route and that one is used (upstream's rule).
-* TLS routes selected by ``port`` (and every listed ``sniHosts`` present in a match), TCP routes by
-  ``port``; a route entry without a port selects the only route.
+* HTTP: those named in ``virtualService.routes``, else the first unnamed route (then the
+  VirtualService may hold only one route besides the managed ones); managed routes that mirror are
+  re-weighted too, so a mirror keeps following the split.
+* TLS: per ``tlsRoutes`` entry, every route whose matches name exactly one port, equal to the
+  entry's, and exactly the entry's SNI host set; with no entries, the first TLS route.
+* TCP: the same by port alone.
 
-In a selected route a destination is the **canary** when its subset is the DestinationRule's canary
-subset (with a DestinationRule) or its host's short name (before the first ``.``) is the canary
-Service (without one); likewise for **stable**. Canary gets the desired weight, stable
-``100 - w - Σ additional``; experiment destinations (``additional_destinations``) are added or
-re-weighted by host, every other destination is left as found.
+Every selected route must reach both the canary and the stable Service (or, with a
+DestinationRule, both subsets). In a selected route a destination is **canary** when its host's
+short name (before the first ``.``) is the canary Service or its subset is the canary subset,
+likewise **stable**; canary gets the desired weight, stable ``100 - w - sum(additional)``, an
+experiment destination (``additional_destinations``, by host) its weight — added when missing —
+and any other destination is dropped (it is a finished experiment's).
 
 Managed routes (setHeaderRoute / setMirrorRoute) are HTTP routes named after the step's route, kept
-at the top of ``spec.http`` in ``managedRoutes`` order, ahead of the primary routes.
+at the top of ``spec.http`` in ``managedRoutes`` order, ahead of the user's routes.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def split_name(ref: str, default_namespace: str) -> tuple[str, str]:
 
 
 class _Roles:
-    """Which destinations are canary/stable for this Rollout."""
+    """Which destinations are canary/stable for this Rollout (the canary test comes first)."""
 
     def __init__(self, rollout: Rollout) -> None:
         canary = rollout.canary
@@ -65,22 +68,44 @@ class _Roles:
         dr = istio_config(rollout).destination_rule
         self.canary_svc = canary.canary_service or ""
         self.stable_svc = canary.stable_service or ""
-        self.canary_subset = dr.canary_subset_name if dr else None
-        self.stable_subset = dr.stable_subset_name if dr else None
+        self.canary_subset = (dr.canary_subset_name or "") if dr else ""
+        self.stable_subset = (dr.stable_subset_name or "") if dr else ""
+        self.uses_subsets = dr is not None
 
     def role(self, destination: dict[str, Any]) -> str | None:
         dest = destination.get("destination") or {}
-        if self.canary_subset is not None:
-            subset = dest.get("subset")
-            return (
-                "canary"
-                if subset == self.canary_subset
-                else "stable"
-                if subset == self.stable_subset
-                else None
-            )
-        host = str(dest.get("host", "")).split(".", 1)[0]
-        return "canary" if host == self.canary_svc else "stable" if host == self.stable_svc else None
+        host = short_host(destination)
+        subset = dest.get("subset") or ""
+        if host and (host == self.canary_svc or (subset and subset == self.canary_subset)):
+            return "canary"
+        if host and (host == self.stable_svc or (subset and subset == self.stable_subset)):
+            return "stable"
+        return None
+
+    def check(self, route: dict[str, Any]) -> None:
+        """Raise unless ``route`` reaches both canary and stable (services, or subsets with a rule)."""
+        destinations = route.get("route") or []
+        if self.uses_subsets:
+            subsets = {(d.get("destination") or {}).get("subset") for d in destinations}
+            if self.canary_subset not in subsets:
+                raise TrafficRoutingError(
+                    f"Canary DestinationRule subset '{self.canary_subset}' not found in route"
+                )
+            if self.stable_subset not in subsets:
+                raise TrafficRoutingError(
+                    f"Stable DestinationRule subset '{self.stable_subset}' not found in route"
+                )
+            return
+        hosts = {short_host(d) for d in destinations}
+        if self.canary_svc not in hosts:
+            raise TrafficRoutingError(f"Canary Service '{self.canary_svc}' not found in route")
+        if self.stable_svc not in hosts:
+            raise TrafficRoutingError(f"Stable Service '{self.stable_svc}' not found in route")
+
+
+def short_host(destination: dict[str, Any]) -> str:
+    """The destination host up to its first dot (``svc.ns.svc.cluster.local`` -> ``svc``)."""
+    return str((destination.get("destination") or {}).get("host") or "").split(".", 1)[0]
 
 
 def set_weights(
@@ -90,20 +115,25 @@ def set_weights(
     desired_weight: int,
     additional_destinations: Sequence[WeightDestination] = (),
 ) -> dict[str, Any]:
-    """A copy of ``virtual_service`` with the selected routes' weights set."""
+    """A copy of ``virtual_service`` with the selected routes' weights set.
+
+    Raises TrafficRoutingError when a named route is missing or a selected route lacks canary/stable.
+    """
     result = copy.deepcopy(virtual_service)
     spec = result.setdefault("spec", {})
     roles = _Roles(rollout)
-    managed = set(_managed_names(rollout))
+    managed = _managed_names(rollout)
     stable = stable_weight(desired_weight, additional_destinations)
-    for route in _selected_http(ref, spec.get("http") or [], managed):
+    http = spec.get("http") or []
+    checked = _selected_http(ref, http, set(managed))
+    checked += _selected_tls(spec.get("tls") or [], ref.tls_routes or [])
+    checked += _selected_tcp(spec.get("tcp") or [], ref.tcp_routes or [])
+    for route in checked:
+        roles.check(route)
+    chosen = {id(r) for r in checked}
+    mirrors = [r for r in http if r.get("mirror") and r.get("name") in managed and id(r) not in chosen]
+    for route in checked + mirrors:
         _weigh(route, roles, desired_weight, stable, additional_destinations)
-    if ref.tls_routes is not None:
-        for route in _selected_tls(spec.get("tls") or [], ref.tls_routes):
-            _weigh(route, roles, desired_weight, stable, additional_destinations)
-    if ref.tcp_routes is not None:
-        for route in _selected_tcp(spec.get("tcp") or [], ref.tcp_routes):
-            _weigh(route, roles, desired_weight, stable, additional_destinations)
     return result
 
 
@@ -187,22 +217,37 @@ def destination_rule_with_hashes(
     stable_hash: str,
     additional_destinations: Sequence[WeightDestination] = (),
 ) -> dict[str, Any]:
-    """The DestinationRule with the canary/stable (and additional) subsets' hash labels set."""
+    """The DestinationRule pointing its subsets at the ReplicaSets, as upstream rewrites it.
+
+    The canary/stable subsets get ``rollouts-pod-template-hash`` (removed when the hash is
+    empty); an experiment's subset is named after its Service and is added when missing; every
+    other subset is dropped. The rule is annotated as managed by this Rollout.
+    """
     dr_ref = istio_config(rollout).destination_rule
     if dr_ref is None:
         raise TrafficRoutingError("rollout has no istio.destinationRule")
-    hashes = {dr_ref.canary_subset_name: canary_hash, dr_ref.stable_subset_name: stable_hash}
-    for name, dest in zip(dr_ref.additional_subset_names or [], additional_destinations, strict=False):
-        hashes[name] = dest.pod_template_hash or ""
+    experiments = {d.service_name or "": d.pod_template_hash or "" for d in additional_destinations}
+    wanted = {dr_ref.canary_subset_name: canary_hash, dr_ref.stable_subset_name: stable_hash}
     result = copy.deepcopy(destination_rule)
-    found = set()
-    for subset in (result.get("spec") or {}).get("subsets") or []:
-        if subset.get("name") in hashes:
-            found.add(subset["name"])
-            subset.setdefault("labels", {})[POD_TEMPLATE_HASH_LABEL] = hashes[subset["name"]]
-    for needed in (dr_ref.canary_subset_name, dr_ref.stable_subset_name):
-        if needed not in found:
-            raise TrafficRoutingError(f"DestinationRule {dr_ref.name!r} has no subset {needed!r}")
+    spec = result.setdefault("spec", {})
+    kept = []
+    for subset in spec.get("subsets") or []:
+        name = subset.get("name")
+        if name in wanted:
+            value = wanted[name]
+        elif name in experiments:
+            value = experiments.pop(name)
+        else:
+            continue
+        labels = subset.setdefault("labels", {})
+        if value:
+            labels[POD_TEMPLATE_HASH_LABEL] = value
+        else:
+            labels.pop(POD_TEMPLATE_HASH_LABEL, None)
+        kept.append(subset)
+    for service, template_hash in experiments.items():
+        kept.append({"name": service, "labels": {POD_TEMPLATE_HASH_LABEL: template_hash}})
+    spec["subsets"] = kept
     meta = result.setdefault("metadata", {})
     meta.setdefault("annotations", {})[MANAGED_BY_ANNOTATION] = rollout.name
     return result
@@ -249,7 +294,7 @@ def _single_port(route: dict[str, Any]) -> int | None:
 def _selected_tls(routes: list[dict[str, Any]], wanted: list[TLSRoute]) -> list[dict[str, Any]]:
     """A TLS route matches when its single port and its SNI host set equal the entry's."""
     if not wanted:
-        return routes[:1]
+        return _only_route(routes, "tls", "tlsRoutes")
     chosen: list[dict[str, Any]] = []
     for entry in wanted:
         hits = [
@@ -265,9 +310,18 @@ def _selected_tls(routes: list[dict[str, Any]], wanted: list[TLSRoute]) -> list[
     return chosen
 
 
+def _only_route(routes: list[dict[str, Any]], kind: str, field: str) -> list[dict[str, Any]]:
+    if len(routes) > 1:
+        raise TrafficRoutingError(
+            f"spec.{kind}[] should be set in VirtualService and it must have exactly one route when"
+            f" omitting spec.strategy.canary.trafficRouting.istio.virtualService.{field}"
+        )
+    return routes[:1]
+
+
 def _selected_tcp(routes: list[dict[str, Any]], wanted: list[TCPRoute]) -> list[dict[str, Any]]:
     if not wanted:
-        return routes[:1]
+        return _only_route(routes, "tcp", "tcpRoutes")
     chosen: list[dict[str, Any]] = []
     for entry in wanted:
         hits = [r for r in routes if _single_port(r) == (entry.port or 0)]
@@ -284,22 +338,23 @@ def _weigh(
     stable: int,
     additional_destinations: Sequence[WeightDestination],
 ) -> None:
-    destinations = route.setdefault("route", [])
     extra = {d.service_name: d.weight or 0 for d in additional_destinations if d.service_name}
-    seen = set()
-    for dest in destinations:
+    kept = []
+    for dest in route.get("route") or []:
         role = roles.role(dest)
-        host = str((dest.get("destination") or {}).get("host", "")).split(".", 1)[0]
+        host = short_host(dest)
         if role == "canary":
             dest["weight"] = canary_weight
         elif role == "stable":
             dest["weight"] = stable
         elif host in extra:
-            dest["weight"] = extra[host]
-            seen.add(host)
+            dest["weight"] = extra.pop(host)
+        elif host:
+            continue  # a finished experiment's destination
+        kept.append(dest)
     for name, weight in extra.items():
-        if name not in seen:
-            destinations.append({"destination": {"host": name}, "weight": weight})
+        kept.append({"weight": weight, "destination": {"host": name}})
+    route["route"] = kept
 
 
 def _weighted_route(rollout: Rollout, ref: IstioVirtualService, vs: dict[str, Any]) -> dict[str, Any] | None:

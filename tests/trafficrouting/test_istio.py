@@ -151,7 +151,7 @@ def test_subsets_decide_roles_with_a_destination_rule_and_experiments_are_added(
     ]
 
 
-def test_destination_rule_subsets_get_the_hashes() -> None:
+def test_destination_rule_subsets_follow_the_hashes_as_upstream_rewrites_them() -> None:
     r = rollout(
         {
             "istio": {
@@ -162,17 +162,51 @@ def test_destination_rule_subsets_get_the_hashes() -> None:
     )
     dr = {
         "metadata": {"name": "dr", "namespace": "ns"},
-        "spec": {"host": "app", "subsets": [{"name": "canary", "labels": {"app": "x"}}, {"name": "stable"}]},
+        "spec": {
+            "host": "app",
+            "subsets": [
+                {
+                    "name": "canary",
+                    "labels": {"app": "x"},
+                    "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}},
+                },
+                {"name": "stable", "labels": {"rollouts-pod-template-hash": "old"}},
+                {"name": "leftover", "labels": {"rollouts-pod-template-hash": "zzz"}},
+            ],
+        },
     }
-    got = istio_objects.destination_rule_with_hashes(r, dr, "c1", "s1")
-    assert got["spec"]["subsets"] == [
-        {"name": "canary", "labels": {"app": "x", "rollouts-pod-template-hash": "c1"}},
-        {"name": "stable", "labels": {"rollouts-pod-template-hash": "s1"}},
-    ]
+    experiment = [WeightDestination(service_name="exp-svc", weight=5, pod_template_hash="e1")]
+    got = istio_objects.destination_rule_with_hashes(r, dr, "c1", "", experiment)
+    assert got["spec"] == {
+        "host": "app",
+        "subsets": [
+            {
+                "name": "canary",
+                "labels": {"app": "x", "rollouts-pod-template-hash": "c1"},
+                "trafficPolicy": {"tls": {"mode": "ISTIO_MUTUAL"}},
+            },
+            {"name": "stable", "labels": {}},  # an empty hash removes the label
+            {"name": "exp-svc", "labels": {"rollouts-pod-template-hash": "e1"}},
+        ],
+    }
     assert got["metadata"]["annotations"] == {"argo-rollouts.argoproj.io/managed-by-rollouts": "app"}
-    del dr["spec"]["subsets"][1]
-    with pytest.raises(TrafficRoutingError, match="no subset 'stable'"):
-        istio_objects.destination_rule_with_hashes(r, dr, "c1", "s1")
+
+
+def test_finished_experiment_destinations_are_dropped() -> None:
+    r = ro(routes=["primary"])
+    route = {
+        "name": "primary",
+        "route": [dest("stable-svc", 70), dest("canary-svc", 20), dest("old-exp", 10)],
+    }
+    got = istio_objects.set_weights(r, _ref(r), vs(route), 30)
+    assert got["spec"]["http"][0]["route"] == [dest("stable-svc", 70), dest("canary-svc", 30)]
+
+
+def test_selected_route_must_reach_canary_and_stable() -> None:
+    r = ro(routes=["primary"])
+    route = {"name": "primary", "route": [dest("stable-svc", 100)]}
+    with pytest.raises(TrafficRoutingError, match="Canary Service 'canary-svc' not found in route"):
+        istio_objects.set_weights(r, _ref(r), vs(route), 30)
 
 
 def header(name: str = "header") -> SetHeaderRoute:
@@ -212,7 +246,9 @@ def test_header_and_mirror_routes_sit_on_top_in_managed_routes_order_and_are_rem
     ]
     # weights still land on the primary route, never on the managed ones
     weighted = istio_objects.set_weights(r, _ref(r), both, 40)
-    assert weighted["spec"]["http"][0] == both["spec"]["http"][0]
+    assert weighted["spec"]["http"][0] == both["spec"]["http"][0], "header routes keep all traffic on canary"
+    # a managed mirror route follows the split, as upstream re-weights it with the primary route
+    assert weighted["spec"]["http"][1]["route"] == weighted["spec"]["http"][2]["route"]
     assert weighted["spec"]["http"][2]["route"] == [
         dest("stable-svc", 60),
         dest("canary-svc.ns.svc.cluster.local", 40),
