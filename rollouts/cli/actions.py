@@ -95,8 +95,9 @@ async def pause(client: Client, namespace: str, name: str) -> str:
     return f"rollout '{_name(rollout, name)}' paused"
 
 
-async def restart(client: Client, namespace: str, name: str, *, now: datetime, delay: timedelta,
-                  delay_text: str) -> str:
+async def restart(
+    client: Client, namespace: str, name: str, *, now: datetime, delay: timedelta, delay_text: str
+) -> str:
     rollout = await client.patch(_res().ROLLOUTS, name, restart_patch(now + delay), namespace)
     return f"rollout '{_name(rollout, name)}' restarts in {delay_text}"
 

@@ -75,8 +75,11 @@ def derives(partial: Any, full: Any) -> bool:
             return False
         return all(key in full and derives(value, full[key]) for key, value in partial.items())
     if isinstance(partial, list):
-        return isinstance(full, list) and len(partial) == len(full) and all(
-            derives(a, b) for a, b in zip(partial, full, strict=True))
+        return (
+            isinstance(full, list)
+            and len(partial) == len(full)
+            and all(derives(a, b) for a, b in zip(partial, full, strict=True))
+        )
     if partial is None or partial == "":
         return True
     return bool(partial == full)

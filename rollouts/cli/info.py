@@ -68,9 +68,16 @@ def _computed_phase(spec: dict[str, Any], status: dict[str, Any]) -> tuple[str, 
 
     epoch = datetime(1970, 1, 1, tzinfo=UTC)  # condition times play no part in the phase
     conditions = [
-        Condition(str(c.get("type", "")), str(c.get("status", "")), str(c.get("reason", "")),
-                  str(c.get("message", "")), epoch, epoch)
-        for c in status.get("conditions") or [] if isinstance(c, dict)
+        Condition(
+            str(c.get("type", "")),
+            str(c.get("status", "")),
+            str(c.get("reason", "")),
+            str(c.get("message", "")),
+            epoch,
+            epoch,
+        )
+        for c in status.get("conditions") or []
+        if isinstance(c, dict)
     ]
     strategy = _dict(spec.get("strategy"))
     canary = _dict(strategy.get("canary"))
@@ -83,7 +90,9 @@ def _computed_phase(spec: dict[str, Any], status: dict[str, Any]) -> tuple[str, 
         restarted_at=status.get("restartedAt"),
         traffic_routed=bool(canary.get("trafficRouting")),
         has_post_promotion_analysis=bool(_dict(strategy.get("blueGreen")).get("postPromotionAnalysis")),
-        post_promotion_analysis_completed=_dict(blue_green.get("postPromotionAnalysisRunStatus")).get("status")
+        post_promotion_analysis_completed=_dict(blue_green.get("postPromotionAnalysisRunStatus")).get(
+            "status"
+        )
         == "Successful",
         conditions=conditions,
         pause_reasons=[

@@ -72,7 +72,8 @@ def _referenced_errors(rollout: Any, doc: dict[str, Any], others: list[dict[str,
     strategy = (doc.get("spec") or {}).get("strategy") or {}
     services = {
         str((o.get("metadata") or {}).get("name")): o
-        for o in others if o.get("kind") == "Service" and _group(o) == ""
+        for o in others
+        if o.get("kind") == "Service" and _group(o) == ""
     }
     for role, path in _SERVICE_FIELDS.items():
         name = _lookup(strategy, path)

@@ -97,13 +97,20 @@ class GoBoolFlags(click.Command):
 @click.group(cls=AliasedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--kubeconfig", metavar="PATH", help="Path to the kubeconfig file to use.")
 @click.option("--context", "context_name", metavar="NAME", help="The kubeconfig context to use.")
-@click.option("-n", "--namespace", metavar="NAME",
-              help="The namespace (default: the context's, else 'default').")
-@click.option("--request-timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds to wait for each API request.")
+@click.option(
+    "-n", "--namespace", metavar="NAME", help="The namespace (default: the context's, else 'default')."
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each API request.",
+)
 @pass_app
-def cli(app: App, kubeconfig: str | None, context_name: str | None, namespace: str | None,
-        request_timeout: float) -> None:
+def cli(
+    app: App, kubeconfig: str | None, context_name: str | None, namespace: str | None, request_timeout: float
+) -> None:
     """Manage Argo Rollouts: promote, abort, inspect and lint progressive deliveries."""
     app.kubeconfig, app.context, app.namespace_flag = kubeconfig, context_name, namespace
     app.request_timeout = request_timeout
@@ -150,8 +157,9 @@ def pause(app: App, names: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("-i", "--in", "delay", metavar="DURATION",
-              help="Amount of time before a restart (e.g. 30s, 5m, 1h).")
+@click.option(
+    "-i", "--in", "delay", metavar="DURATION", help="Amount of time before a restart (e.g. 30s, 5m, 1h)."
+)
 @pass_app
 def restart(app: App, name: str, delay: str | None) -> None:
     """Restart the pods of a rollout."""
@@ -166,12 +174,19 @@ def restart(app: App, name: str, delay: str | None) -> None:
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="'--in'") from None
     ns, now = app.namespace, app.now()
-    click.echo(app.run(lambda c: actions.restart(
-        c, ns, name, now=now, delay=timedelta(seconds=seconds), delay_text=delay or "0s")))
+    click.echo(
+        app.run(
+            lambda c: actions.restart(
+                c, ns, name, now=now, delay=timedelta(seconds=seconds), delay_text=delay or "0s"
+            )
+        )
+    )
 
 
-@cli.group(cls=AliasedGroup, aliases={"ro": "rollout", "rollouts": "rollout", "exp": "experiment",
-                                      "experiments": "experiment"})
+@cli.group(
+    cls=AliasedGroup,
+    aliases={"ro": "rollout", "rollouts": "rollout", "exp": "experiment", "experiments": "experiment"},
+)
 def retry() -> None:
     """Retry an aborted rollout or a failed experiment."""
 
@@ -200,8 +215,15 @@ def retry_experiment(app: App, names: tuple[str, ...]) -> None:
         click.echo(app.run(lambda c, n=name: actions.retry_experiment(c, ns, n)))  # type: ignore[misc]
 
 
-@cli.group(cls=AliasedGroup, aliases={"ar": "analysisrun", "analysisruns": "analysisrun",
-                                      "exp": "experiment", "experiments": "experiment"})
+@cli.group(
+    cls=AliasedGroup,
+    aliases={
+        "ar": "analysisrun",
+        "analysisruns": "analysisrun",
+        "exp": "experiment",
+        "experiments": "experiment",
+    },
+)
 def terminate() -> None:
     """Terminate an AnalysisRun or Experiment that is in progress."""
 
@@ -254,8 +276,13 @@ def set_image(app: App, name: str, container_image: str) -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("--to-revision", type=int, default=0, show_default=True,
-              help="The revision to roll back to (0: the previous one).")
+@click.option(
+    "--to-revision",
+    type=int,
+    default=0,
+    show_default=True,
+    help="The revision to roll back to (0: the previous one).",
+)
 @pass_app
 def undo(app: App, name: str, to_revision: int) -> None:
     """Roll back to the previous (or a given) revision."""
@@ -270,10 +297,20 @@ def undo(app: App, name: str, to_revision: int) -> None:
 
 @cli.command(cls=GoBoolFlags)
 @click.argument("name")
-@click.option("-w", "--watch/--no-watch", default=True, show_default=True,
-              help="Watch the status of the rollout until it's done.")
-@click.option("-t", "--timeout", default="0", metavar="DURATION",
-              help="How long to watch before giving up (e.g. 1s, 2m, 3h); 0 waits for ever.")
+@click.option(
+    "-w",
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Watch the status of the rollout until it's done.",
+)
+@click.option(
+    "-t",
+    "--timeout",
+    default="0",
+    metavar="DURATION",
+    help="How long to watch before giving up (e.g. 1s, 2m, 3h); 0 waits for ever.",
+)
 @pass_app
 def status(app: App, name: str, watch: bool, timeout: str) -> None:
     """Show the status of a rollout; exits non-zero when it is Degraded or the watch times out."""
@@ -288,8 +325,11 @@ def status(app: App, name: str, watch: bool, timeout: str) -> None:
     app.run(lambda c: rollout_status(c, ns, name, watch=watch, timeout_seconds=seconds, emit=click.echo))
 
 
-@cli.group("list", cls=AliasedGroup, aliases={"ro": "rollouts", "rollout": "rollouts",
-                                               "exp": "experiments", "experiment": "experiments"})
+@cli.group(
+    "list",
+    cls=AliasedGroup,
+    aliases={"ro": "rollouts", "rollout": "rollouts", "exp": "experiments", "experiment": "experiments"},
+)
 def list_group() -> None:
     """List rollouts or experiments."""
 
@@ -334,6 +374,74 @@ def _list_items(app: App, resource: str, all_namespaces: bool) -> list[dict[str,
         return [item for item in listed.get("items") or [] if isinstance(item, dict)]
 
     return app.run(work)
+
+
+@cli.group(
+    "get",
+    cls=AliasedGroup,
+    aliases={"ro": "rollout", "rollouts": "rollout", "exp": "experiment", "experiments": "experiment"},
+)
+def get_group() -> None:
+    """Get details about rollouts and experiments: metadata and a tree of their children."""
+
+
+def _get_options(command: Callable[..., None]) -> Callable[..., None]:
+    command = click.option("-w", "--watch", is_flag=True, help="Watch live updates, redrawing in place.")(
+        command
+    )
+    command = click.option("--no-color", is_flag=True, help="Do not colorize output.")(command)
+    return click.option(
+        "--timeout-seconds",
+        type=click.IntRange(min=0),
+        default=0,
+        help="Stop watching after this many seconds (0: never).",
+    )(command)
+
+
+def _show(app: App, render: Callable[[Client, datetime], Awaitable[str]], watch: bool, timeout: int) -> None:
+    if not watch:
+        click.echo(app.run(lambda c: render(c, app.now())), nl=False)
+        return
+    from rollouts.cli.get import watch_text
+
+    app.run(
+        lambda c: watch_text(
+            c, render, app.now, lambda text: click.echo(text, nl=False), timeout_seconds=timeout
+        )
+    )
+
+
+@get_group.command("rollout")
+@click.argument("name")
+@_get_options
+@pass_app
+def get_rollout(app: App, name: str, watch: bool, no_color: bool, timeout_seconds: int) -> None:
+    """Get details about a rollout."""
+    from rollouts.cli.get import rollout_text
+    from rollouts.cli.tree_render import Style
+
+    ns = app.namespace
+    _show(
+        app, lambda c, now: rollout_text(c, ns, name, Style(now, color=not no_color)), watch, timeout_seconds
+    )
+
+
+@get_group.command("experiment")
+@click.argument("name")
+@_get_options
+@pass_app
+def get_experiment(app: App, name: str, watch: bool, no_color: bool, timeout_seconds: int) -> None:
+    """Get details about an experiment."""
+    from rollouts.cli.get import experiment_text
+    from rollouts.cli.tree_render import Style
+
+    ns = app.namespace
+    _show(
+        app,
+        lambda c, now: experiment_text(c, ns, name, Style(now, color=not no_color)),
+        watch,
+        timeout_seconds,
+    )
 
 
 # -- offline -----------------------------------------------------------------------------------

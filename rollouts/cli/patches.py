@@ -86,8 +86,11 @@ def promote_patches(rollout: dict[str, Any], *, full: bool = False) -> PromotePa
         # hold the rollout again at once.
         if next_index is None:
             return PromotePatches(spec_patch, None, unified)
-        return PromotePatches(spec_patch, {"status": {
-            "pauseConditions": None, "controllerPause": False, "currentStepIndex": next_index}}, unified)
+        return PromotePatches(
+            spec_patch,
+            {"status": {"pauseConditions": None, "controllerPause": False, "currentStepIndex": next_index}},
+            unified,
+        )
     if pause_conditions:
         return PromotePatches(spec_patch, {"status": {"pauseConditions": None}}, unified)
     if canary_steps(rollout) is not None and next_index is not None:

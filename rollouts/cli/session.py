@@ -31,13 +31,24 @@ class Client(Protocol):
     async def get(self, res: Resource, name: str, namespace: str | None = None) -> dict[str, Any]: ...
 
     async def list(
-        self, res: Resource, namespace: str | None = None, *, label_selector: str | None = None,
+        self,
+        res: Resource,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
         field_selector: str | None = None,
     ) -> dict[str, Any]: ...
 
     def watch(
-        self, res: Resource, namespace: str | None = None, *, resource_version: str, timeout_seconds: int,
-        label_selector: str | None = None, field_selector: str | None = None, allow_bookmarks: bool = True,
+        self,
+        res: Resource,
+        namespace: str | None = None,
+        *,
+        resource_version: str,
+        timeout_seconds: int,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        allow_bookmarks: bool = True,
     ) -> AsyncIterator[dict[str, Any]]: ...
 
     async def create(
@@ -47,8 +58,14 @@ class Client(Protocol):
     async def replace(self, res: Resource, body: dict[str, Any]) -> dict[str, Any]: ...
 
     async def patch(
-        self, res: Resource, name: str, patch: dict[str, Any] | JSONList, namespace: str | None = None,
-        *, patch_type: Any = "merge", subresource: str | None = None,
+        self,
+        res: Resource,
+        name: str,
+        patch: dict[str, Any] | JSONList,
+        namespace: str | None = None,
+        *,
+        patch_type: Any = "merge",
+        subresource: str | None = None,
     ) -> dict[str, Any]: ...
 
     async def close(self) -> None: ...
@@ -71,16 +88,15 @@ FIELD_MANAGER = "kubectl-rollouts"
 async def connect(target: Target) -> Client:
     from rollouts.k8s.client import KubeClient  # lazy: aiohttp and kubernetes_asyncio are slow to import
 
-    return await KubeClient.connect(target.kubeconfig, context=target.context,
-                                    request_timeout=target.request_timeout)
+    return await KubeClient.connect(
+        target.kubeconfig, context=target.context, request_timeout=target.request_timeout
+    )
 
 
 Connector = Callable[[Target], Awaitable[Client]]
 
 
-def run_command(
-    target: Target, work: Callable[[Client], Awaitable[T]], connector: Connector = connect
-) -> T:
+def run_command(target: Target, work: Callable[[Client], Awaitable[T]], connector: Connector = connect) -> T:
     """Run ``work`` with a connected client; every anticipated failure becomes :class:`CliError`."""
 
     async def main() -> T:

@@ -52,8 +52,13 @@ async def _follow(
     version = _resource_version(rollout)
     while last[0][0] not in TERMINAL:
         restart = False
-        events = client.watch(ROLLOUTS, namespace, resource_version=version,
-                              timeout_seconds=WATCH_SECONDS, field_selector=f"metadata.name={name}")
+        events = client.watch(
+            ROLLOUTS,
+            namespace,
+            resource_version=version,
+            timeout_seconds=WATCH_SECONDS,
+            field_selector=f"metadata.name={name}",
+        )
         async for event in events:
             kind, obj = event.get("type"), event.get("object")
             if not isinstance(obj, dict) or kind == "ERROR":
@@ -73,8 +78,15 @@ async def _follow(
             version = _resource_version(rollout)
 
 
-async def rollout_status(client: Client, namespace: str, name: str, *, watch: bool, timeout_seconds: float,
-                         emit: Callable[[str], None]) -> None:
+async def rollout_status(
+    client: Client,
+    namespace: str,
+    name: str,
+    *,
+    watch: bool,
+    timeout_seconds: float,
+    emit: Callable[[str], None],
+) -> None:
     """Print the status (and follow it when ``watch``); raise CliError as upstream exits non-zero.
 
     ``timeout_seconds``: 0 waits for ever.
