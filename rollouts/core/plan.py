@@ -62,6 +62,12 @@ from rollouts.core.replica_sets import (
     ReplicaSetView,
     find_new_replica_set,
 )
+from rollouts.core.revision import (
+    copied_rollout_annotations,
+    existing_new_replica_set_annotations,
+    next_revision,
+    rollout_revision_change,
+)
 from rollouts.core.steps import (
     CANARY_PAUSE_STEP,
     INCONCLUSIVE_ANALYSIS,
@@ -136,6 +142,10 @@ class Plan:
     delete_replica_sets: list[str] = field(default_factory=list)
     #: Pod-template metadata of existing ReplicaSets to rewrite (ephemeral metadata).
     template_metadata: list[TemplateMetadataChange] = field(default_factory=list)
+    #: Annotations to merge into the Rollout's own metadata (a None value removes the key):
+    #: ``rollout.argoproj.io/revision`` follows the new ReplicaSet's revision. Written with an
+    #: update of the Rollout (not its status), before the ReplicaSet scales.
+    rollout_annotations: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def changes_cluster(self) -> bool:
@@ -146,6 +156,7 @@ class Plan:
             or self.service_selectors
             or self.delete_replica_sets
             or self.template_metadata
+            or self.rollout_annotations
         )
 
 
@@ -171,7 +182,11 @@ def new_replica_set_manifest(
             "name": f"{ro.name}-{pod_hash}",
             "namespace": ro.namespace,
             "labels": dict(meta["labels"]),
-            "annotations": {REVISION_ANNOTATION: str(revision), DESIRED_REPLICAS_ANNOTATION: str(replicas)},
+            "annotations": {
+                **copied_rollout_annotations(ro.metadata.annotations),
+                REVISION_ANNOTATION: str(revision),
+                DESIRED_REPLICAS_ANNOTATION: str(replicas),
+            },
             "ownerReferences": [
                 {
                     "apiVersion": ROLLOUT_API_VERSION,
@@ -216,12 +231,17 @@ class PlanContext:
     abort_reason: str = ""
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
+        """Plan ``rs`` at ``replicas``; annotations pending from earlier in this pass are kept."""
         wanted = {DESIRED_REPLICAS_ANNOTATION: str(self.replicas), **annotations}
         changed_annotations = {k: v for k, v in wanted.items() if rs.annotations.get(k) != v}
-        if replicas == rs.spec_replicas and not changed_annotations:
+        previous = self.scales.get(rs.name)
+        pending = {k: v for k, v in (previous.annotations if previous else {}).items() if k not in wanted}
+        merged = {**pending, **changed_annotations}
+        if replicas == rs.spec_replicas and not merged:
+            self.scales.pop(rs.name, None)
             return
-        self.scales[rs.name] = ScaleChange(rs.name, replicas, changed_annotations)
-        if replicas != rs.spec_replicas:
+        self.scales[rs.name] = ScaleChange(rs.name, replicas, merged)
+        if replicas != rs.spec_replicas and (previous is None or previous.replicas != replicas):
             direction = "up" if replicas > rs.spec_replicas else "down"
             self.events.append(
                 Event(
@@ -234,6 +254,11 @@ class PlanContext:
     def spec_of(self, rs: ReplicaSetView) -> int:
         change = self.scales.get(rs.name)
         return change.replicas if change else rs.spec_replicas
+
+    def seed_annotations(self, found: NewReplicaSet) -> None:
+        """Carry the new ReplicaSet's revision annotations into this pass's changes."""
+        if found.annotations:
+            self.scales[self.new.name] = ScaleChange(self.new.name, self.new.spec_replicas, found.annotations)
 
     def abort(self, reason: str) -> None:
         """Abort the update for ``reason`` (the controller's own abort): pauses end, abortedAt is set."""
@@ -250,6 +275,18 @@ def mark_aborted(ctx: PlanContext) -> None:
         ctx.status["abortedAt"] = _time(ctx.now)
 
 
+@dataclass(frozen=True, slots=True)
+class NewReplicaSet:
+    """The ReplicaSet of the current template, as this pass will leave it."""
+
+    #: Reads the revision and annotations after this pass (a created one reads its manifest).
+    view: ReplicaSetView
+    #: The manifest to create first, or None when it exists.
+    manifest: dict[str, Any] | None
+    #: Annotations to write on the existing ReplicaSet (revision bump, copied Rollout annotations).
+    annotations: dict[str, str]
+
+
 def find_or_create_new_replica_set(
     ro: Rollout,
     template: Mapping[str, Any],
@@ -257,24 +294,38 @@ def find_or_create_new_replica_set(
     views: Sequence[ReplicaSetView],
     replicas: int,
     events: list[Event],
-) -> tuple[ReplicaSetView, dict[str, Any] | None]:
-    """The ReplicaSet for the current template, and its manifest when it must be created first.
+) -> NewReplicaSet:
+    """The ReplicaSet for the current template, with its revision synchronised (rollouts.core.revision).
 
-    A created ReplicaSet starts at 0 replicas with revision max(existing)+1; planning continues
-    as if it existed (the reconciler creates it before applying the rest of the plan).
+    A created ReplicaSet starts at 0 replicas with revision max(others)+1; planning continues
+    as if it existed (the reconciler creates it before applying the rest of the plan). A change of
+    the Rollout's own revision is announced first, then the creation, in upstream's order.
     """
-    new = find_new_replica_set(template, collision, views)
-    if new is not None:
-        return new, None
-    revision = max((rs.revision for rs in views), default=0) + 1
+    found = find_new_replica_set(template, collision, views)
+    revision = next_revision(rs for rs in views if found is None or rs.name != found.name)
+    if found is not None:
+        changes = existing_new_replica_set_annotations(found, ro.metadata.annotations, revision)
+        view = found
+        if changes:
+            obj = dict(found.obj)
+            obj["metadata"] = {**found.metadata, "annotations": {**found.annotations, **changes}}
+            view = ReplicaSetView(obj)
+        _announce_revision(ro, view.revision, events)
+        return NewReplicaSet(view, None, changes)
     created = new_replica_set_manifest(
         ro, template, pod_template_hash(template, collision), revision, replicas
     )
     view = ReplicaSetView(created)
+    _announce_revision(ro, revision, events)
     events.append(
         Event("Normal", cond.NEW_REPLICA_SET_CREATED, f"Created ReplicaSet {view.name} (revision {revision})")
     )
-    return view, created
+    return NewReplicaSet(view, created, {})
+
+
+def _announce_revision(ro: Rollout, revision: int, events: list[Event]) -> None:
+    if rollout_revision_change(ro.metadata.annotations, revision):
+        events.append(Event("Normal", cond.ROLLOUT_UPDATED, f"Rollout updated to revision {revision}"))
 
 
 def plan_canary(
@@ -312,15 +363,12 @@ def plan_canary(
     views = [ReplicaSetView(rs) for rs in replica_sets]
 
     events: list[Event] = []
-    new, created = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
+    found = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
+    new, created = found.view, found.manifest
     new_hash = new.pod_template_hash or pod_hash
 
     # A changed template or changed steps restart the steps (upstream's reset).
     if status.get("currentPodHash") != new_hash or status.get("currentStepHash") != step_hash:
-        if status.get("currentPodHash") and status.get("currentPodHash") != new_hash:
-            events.append(
-                Event("Normal", cond.ROLLOUT_UPDATED, f"Rollout updated to revision {new.revision}")
-            )
         for key in ("pauseConditions", "abort", "abortedAt", "promoteFull"):
             status.pop(key, None)
         status["controllerPause"] = False
@@ -342,6 +390,7 @@ def plan_canary(
     ctx = PlanContext(
         ro, now, replicas, steps, max_weight, routing is not None, new, stable, others, status, events
     )
+    ctx.seed_annotations(found)
 
     _handle_user_actions(ctx)
     halted = bool(ro.spec.paused) or any(
@@ -413,6 +462,7 @@ def finish_plan(
         requeue_at=min(ctx.wakeups) if ctx.wakeups else None,
         delete_replica_sets=history_deletions(ctx),
         template_metadata=metadata_changes,
+        rollout_annotations=dict(rollout_revision_change(ctx.ro.metadata.annotations, ctx.new.revision)),
     )
 
 

@@ -97,15 +97,12 @@ def plan_bluegreen(
     replicas = replicas_or_default(ro)
     views = [ReplicaSetView(rs) for rs in replica_sets]
     events: list[Event] = []
-    new, created = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
+    found = find_or_create_new_replica_set(ro, template, collision, views, replicas, events)
+    new, created = found.view, found.manifest
     new_hash = new.pod_template_hash or pod_template_hash(template, collision)
     bg = status.setdefault("blueGreen", {})
 
     if status.get("currentPodHash") != new_hash:
-        if status.get("currentPodHash"):
-            events.append(
-                Event("Normal", cond.ROLLOUT_UPDATED, f"Rollout updated to revision {new.revision}")
-            )
         for key in ("pauseConditions", "abort", "abortedAt", "promoteFull"):
             status.pop(key, None)
         status["controllerPause"] = False
@@ -123,6 +120,7 @@ def plan_bluegreen(
     ctx = PlanContext(
         ro, now, replicas, [], 100, False, new, stable, others, status, events, strategy="blueGreen"
     )
+    ctx.seed_annotations(found)
     ctx.has_preview_service = bool(strategy.preview_service)
     ctx.post_promotion = (
         strategy.post_promotion_analysis is not None and bool(stable_hash),

@@ -91,6 +91,12 @@ class SimCluster:
             self.services[change.service]["spec"]["selector"]["rollouts-pod-template-hash"] = (
                 change.pod_template_hash
             )
+        annotations = self.rollout["metadata"].setdefault("annotations", {})
+        for key, value in plan.rollout_annotations.items():
+            if value is None:
+                annotations.pop(key, None)
+            else:
+                annotations[key] = value
         self.rollout["status"] = copy.deepcopy(plan.status)
 
     def make_ready(self, name: str, count: int) -> None:

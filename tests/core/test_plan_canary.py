@@ -56,7 +56,9 @@ def test_initial_deploy_creates_a_replica_set_with_upstream_metadata() -> None:
     owner = rs["metadata"]["ownerReferences"][0]
     assert owner["kind"] == "Rollout" and owner["controller"] is True and owner["uid"] == "u1"
     assert plan.status["stableRS"] == pod_hash == plan.status["currentPodHash"]
-    assert [e.reason for e in plan.events][:1] == ["NewReplicaSetCreated"]
+    # Upstream announces the Rollout's new revision first, then the creation.
+    assert [e.reason for e in plan.events][:2] == ["RolloutUpdated", "NewReplicaSetCreated"]
+    assert plan.rollout_annotations == {"rollout.argoproj.io/revision": "1"}
 
 
 def test_basic_canary_walk_with_pauses() -> None:
