@@ -19,8 +19,6 @@ a run still holding one has no value for it here.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -29,17 +27,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from rollouts.analysis.secrets import SecretUnavailable, decode_secret_data
 from rollouts.api.analysis import Argument, Metric
 from rollouts.api.common import ManifestError
 
-#: What a redacted secret value is replaced by (upstream's mask).
-REDACTED = "*****"
 #: The value a secret-backed argument takes before the Secret is read.
 SECRET_PLACEHOLDER = "temp-for-secret"
 
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 
-#: Reads ``data[key]`` of a Secret (base64 as the API returns it); raises when it cannot.
+#: ``await read(namespace, name)``: the Secret as the API returns it (base64 ``data``).
 SecretReader = Callable[[str, str], Awaitable[dict[str, Any]]]
 
 
@@ -79,13 +76,13 @@ async def read_args(args: Iterable[Argument], namespace: str, read_secret: Secre
         if arg.value is not None:
             raise ArgumentError(f"arg {name} has both Value and ValueFrom fields")
         secret = await read_secret(namespace, ref.name or "")
-        encoded = (secret.get("data") or {}).get(ref.key or "")
-        if not isinstance(encoded, str):
-            raise ArgumentError(f"key '{ref.key}' does not exist in secret '{ref.name}'")
         try:
-            value = base64.b64decode(encoded, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            raise ArgumentError(f"key '{ref.key}' of secret '{ref.name}' is not valid base64 text") from None
+            data = decode_secret_data(secret, namespace, ref.name or "")
+        except SecretUnavailable as exc:
+            raise ArgumentError(str(exc)) from None
+        value = data.get(ref.key or "")
+        if value is None:
+            raise ArgumentError(f"key '{ref.key}' does not exist in secret '{ref.name}'")
         values[name] = value
         if value:
             secrets.add(value)
@@ -123,12 +120,3 @@ def substitute(metric: Metric, args: ResolvedArgs) -> Metric:
     except ValueError:
         raise ArgumentError(invalid) from None
 
-
-def redact(text: str | None, secrets: Iterable[str]) -> str | None:
-    """``text`` with every secret value masked."""
-    if not text:
-        return text
-    for secret in sorted(secrets, key=len, reverse=True):  # longest first: no partial leftovers
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text

@@ -23,10 +23,10 @@ from datetime import datetime
 
 import structlog
 
+from rollouts.analysis.measuring import redact
 from rollouts.api.analysis import AnalysisPhase, AnalysisRun, Measurement, Metric
 from rollouts.clock import Clock
 from rollouts.core.conditions import format_time
-from rollouts.reconcilers.analysis_args import redact
 from rollouts.reconcilers.analysis_providers import ProviderLookup
 
 log = structlog.get_logger("rollouts.reconcilers.analysisrun")
@@ -108,5 +108,5 @@ def _redacted(measurement: Measurement, secrets: tuple[str, ...]) -> Measurement
     if clean.value is not None:
         clean.value = redact(clean.value, secrets)
     if clean.metadata:
-        clean.metadata = {key: redact(value, secrets) or "" for key, value in clean.metadata.items()}
+        clean.metadata = {key: redact(value, secrets) for key, value in clean.metadata.items()}
     return clean

@@ -7,9 +7,9 @@ import json
 import pytest
 from structlog.testing import capture_logs
 
+from rollouts.analysis.measuring import REDACTED
 from rollouts.api.analysis import AnalysisPhase
 from rollouts.k8s.errors import TransportError
-from rollouts.reconcilers.analysis_args import REDACTED
 from tests.reconcilers.test_analysisrun_fakes import KEY, NAME, NS, Harness, in_flight, web_metric
 
 
