@@ -7,9 +7,10 @@
 * ``rollouts.argoproj.io/managed-alb-annotations``: JSON ``{rollout: [annotation keys it wrote]}``,
   so that keys can be removed again when the rollout stops using the Ingress.
 * A header route ``<name>``: ``actions.<name>`` (all to canary) and ``conditions.<name>``
-  (``http-header`` with exact values; ALB cannot match prefixes or regexes), and a first path
-  ``/*`` in each rule that reaches the action, with backend service ``<name>`` and port name
-  ``use-annotation`` — the controller's convention for "take the action from the annotation".
+  (``http-header`` with exact values; ALB cannot match prefixes or regexes), and a path ``/*`` in
+  every rule with backend service ``<name>`` and port name ``use-annotation`` — the controller's
+  convention for "take the action from the annotation"; managed paths lead each rule in
+  ``managedRoutes`` order.
 
 The Ingress rules must already point at the action (service ``<action>``, port
 ``use-annotation``); validation checks it, this module does not rewrite user paths.
@@ -32,6 +33,7 @@ from rollouts.trafficrouting.weights import stable_weight
 
 MANAGED_ANNOTATIONS = "rollouts.argoproj.io/managed-alb-annotations"
 USE_ANNOTATION = "use-annotation"
+MAX_STICKINESS_SECONDS = 604800  # the AWS API bound: 7 days
 
 
 def alb_config(rollout: Rollout) -> ALBTrafficRouting:
@@ -66,7 +68,28 @@ def condition_key(rollout: Rollout, name: str) -> str:
 
 
 def _compact(value: Any) -> str:
+    """Go's encoding/json output: no spaces, map keys sorted (struct field order is kept by dicts)."""
     return json.dumps(value, separators=(",", ":"))
+
+
+def _stickiness(rollout: Rollout) -> dict[str, Any] | None:
+    sticky = alb_config(rollout).stickiness_config
+    if sticky is None or not sticky.enabled:
+        return None
+    duration = sticky.duration_seconds or 0
+    if not 1 <= duration <= MAX_STICKINESS_SECONDS:
+        raise TrafficRoutingError(
+            "TargetGroupStickinessConfig's duration must be between 1 and 604800 seconds (7 days)!"
+        )
+    return {"Enabled": True, "DurationSeconds": duration}
+
+
+def _forward(groups: list[dict[str, Any]], rollout: Rollout) -> str:
+    forward: dict[str, Any] = {"TargetGroups": groups}
+    sticky = _stickiness(rollout)
+    if sticky is not None:
+        forward["TargetGroupStickinessConfig"] = sticky
+    return _compact({"Type": "forward", "ForwardConfig": forward})
 
 
 def forward_action(
@@ -90,14 +113,7 @@ def forward_action(
             "Weight": stable_weight(desired_weight, additional_destinations),
         }
     )
-    forward: dict[str, Any] = {"TargetGroups": groups}
-    sticky = alb.stickiness_config
-    if sticky is not None:
-        forward["TargetGroupStickinessConfig"] = {
-            "Enabled": bool(sticky.enabled),
-            "DurationSeconds": sticky.duration_seconds or 0,
-        }
-    return _compact({"Type": "forward", "ForwardConfig": forward})
+    return _forward(groups, rollout)
 
 
 def with_weight(
@@ -106,6 +122,9 @@ def with_weight(
     desired_weight: int,
     additional_destinations: Sequence[WeightDestination] = (),
 ) -> dict[str, Any]:
+    target = action_service(rollout)
+    if not _has_service(ingress, target):
+        raise TrafficRoutingError(f"ingress does not have service `{target}` in rules")
     result = copy.deepcopy(ingress)
     key = action_key(rollout)
     annotations = result.setdefault("metadata", {}).setdefault("annotations", {})
@@ -134,28 +153,24 @@ def with_header_route(rollout: Rollout, ingress: dict[str, Any], route: SetHeade
             }
         )
     port = str(alb_config(rollout).service_port or 0)
-    action = {
-        "Type": "forward",
-        "ForwardConfig": {
-            "TargetGroups": [{"ServiceName": canary.canary_service or "", "ServicePort": port, "Weight": 100}]
-        },
-    }
+    action = _forward(
+        [{"ServiceName": canary.canary_service or "", "ServicePort": port, "Weight": 100}], rollout
+    )
     annotations = result.setdefault("metadata", {}).setdefault("annotations", {})
-    annotations[action_key(rollout, name)] = _compact(action)
+    annotations[action_key(rollout, name)] = action
     annotations[condition_key(rollout, name)] = _compact(conditions)
     _record_managed(rollout, annotations, add=[action_key(rollout, name), condition_key(rollout, name)])
-    target = action_service(rollout)
-    for rule in (result.get("spec") or {}).get("rules") or []:
-        paths = (rule.get("http") or {}).get("paths")
-        if paths and any(_backend_name(p) == target for p in paths):
-            paths.insert(
-                0,
+    rules = (result.get("spec") or {}).get("rules") or []
+    if not _has_service(result, name):
+        for rule in rules:
+            rule.setdefault("http", {}).setdefault("paths", []).append(
                 {
                     "path": "/*",
                     "pathType": "ImplementationSpecific",
                     "backend": {"service": {"name": name, "port": {"name": USE_ANNOTATION}}},
-                },
+                }
             )
+    _managed_paths_first(rollout, rules)
     return result
 
 
@@ -182,6 +197,29 @@ def _without_header_route(rollout: Rollout, ingress: dict[str, Any], name: str) 
     return result
 
 
+def _has_service(ingress: dict[str, Any], service: str) -> bool:
+    return any(
+        _backend_name(path) == service
+        for rule in (ingress.get("spec") or {}).get("rules") or []
+        for path in (rule.get("http") or {}).get("paths") or []
+    )
+
+
+def _managed_paths_first(rollout: Rollout, rules: list[dict[str, Any]]) -> None:
+    """Header-route paths lead each rule, in managedRoutes order (the ALB evaluates in order)."""
+    canary = rollout.canary
+    routing = canary.traffic_routing if canary else None
+    order = routing.managed_route_names() if routing else []
+    for rule in rules:
+        paths = (rule.get("http") or {}).get("paths")
+        if not paths:
+            continue
+        managed = sorted(
+            (p for p in paths if _backend_name(p) in order), key=lambda p: order.index(_backend_name(p) or "")
+        )
+        rule["http"]["paths"] = managed + [p for p in paths if _backend_name(p) not in order]
+
+
 def _backend_name(path: dict[str, Any]) -> str | None:
     name = ((path.get("backend") or {}).get("service") or {}).get("name")
     return str(name) if name is not None else None
@@ -199,4 +237,4 @@ def _record_managed(
     keys = [k for k in managed.get(rollout.name) or [] if k not in remove]
     keys += [k for k in add if k not in keys]
     managed[rollout.name] = keys
-    annotations[MANAGED_ANNOTATIONS] = _compact(managed)
+    annotations[MANAGED_ANNOTATIONS] = json.dumps(managed, separators=(",", ":"), sort_keys=True)

@@ -19,7 +19,7 @@ ACTION = "alb.ingress.kubernetes.io/actions.stable-svc"
 MANAGED = "rollouts.argoproj.io/managed-alb-annotations"
 
 
-def ingress(name: str = "ing") -> dict[str, Any]:
+def ingress(name: str = "ing", action: str = "stable-svc") -> dict[str, Any]:
     return {
         "metadata": {"name": name, "namespace": "ns", "annotations": {"kubernetes.io/ingress.class": "alb"}},
         "spec": {
@@ -31,7 +31,7 @@ def ingress(name: str = "ing") -> dict[str, Any]:
                                 "path": "/*",
                                 "pathType": "ImplementationSpecific",
                                 "backend": {
-                                    "service": {"name": "stable-svc", "port": {"name": "use-annotation"}}
+                                    "service": {"name": action, "port": {"name": "use-annotation"}}
                                 },
                             }
                         ]
@@ -66,7 +66,9 @@ def test_root_service_prefix_stickiness_and_experiments() -> None:
     )
     extra = [WeightDestination(service_name="exp", weight=5)]
     action = json.loads(
-        alb_objects.with_weight(r, ingress(), 10, extra)["metadata"]["annotations"]["custom/actions.root"]
+        alb_objects.with_weight(r, ingress(action="root"), 10, extra)["metadata"]["annotations"][
+            "custom/actions.root"
+        ]
     )
     assert action == {
         "Type": "forward",
@@ -127,3 +129,23 @@ async def test_applier_patches_every_ingress_and_cannot_verify() -> None:
     assert [(c[0], c[2]) for c in client.writes()] == [("patch", "a"), ("patch", "b")]
     assert '"Weight":60' in client.stored(INGRESSES, "b")["metadata"]["annotations"][ACTION]
     assert await router.verify_weight(40) is None
+
+
+def test_stickiness_only_when_enabled_and_within_the_aws_bound() -> None:
+    off = ro(stickinessConfig={"enabled": False, "durationSeconds": 60})
+    assert "Stickiness" not in alb_objects.forward_action(off, 10)
+    too_long = ro(stickinessConfig={"enabled": True, "durationSeconds": 604801})
+    with pytest.raises(TrafficRoutingError, match="between 1 and 604800 seconds"):
+        alb_objects.forward_action(too_long, 10)
+
+
+def test_ingress_without_the_action_service_is_an_error() -> None:
+    with pytest.raises(TrafficRoutingError, match="ingress does not have service `stable-svc` in rules"):
+        alb_objects.with_weight(ro(), ingress(action="elsewhere"), 10)
+
+
+def test_managed_annotation_keeps_other_rollouts_entries_sorted_like_go() -> None:
+    other = ingress()
+    other["metadata"]["annotations"][MANAGED] = '{"zeta":["k"]}'
+    got = alb_objects.with_weight(ro(), other, 10)["metadata"]["annotations"][MANAGED]
+    assert got == '{"app":["alb.ingress.kubernetes.io/actions.stable-svc"],"zeta":["k"]}'
