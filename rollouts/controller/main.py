@@ -51,8 +51,16 @@ def registry() -> ControllerRegistry:
 
 
 def experiment_controller(runtime: Runtime) -> ExperimentController:
-    selector = instance_id_selector(runtime.options.instance_id)
-    return new_experiment_controller(runtime, label_selector=selector)
+    if not isinstance(runtime.informers, SharedInformerFactory):
+        raise TypeError("the Experiment controller needs the shared informer factory")
+    return new_experiment_controller(
+        client=runtime.client,
+        informers=runtime.informers,
+        clock=runtime.clock,
+        metrics=runtime.metrics,
+        threads=runtime.options.experiment_threads,
+        label_selector=instance_id_selector(runtime.options.instance_id),
+    )
 
 
 def rollout_controller(runtime: Runtime) -> RolloutController:

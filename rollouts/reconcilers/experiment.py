@@ -223,60 +223,33 @@ class _InformerFactory(Protocol):
     def replicasets(self) -> Any: ...
 
 
-class _Options(Protocol):
-    @property
-    def experiment_threads(self) -> int: ...
-
-
-class _Metrics(Protocol):
-    @property
-    def reconcile(self) -> Any: ...
-
-    @property
-    def workqueue(self) -> Any: ...
-
-
-class ControllerRuntime(Protocol):
-    """What :func:`new_experiment_controller` reads of :class:`rollouts.controller.Runtime`."""
-
-    @property
-    def options(self) -> _Options: ...
-
-    @property
-    def client(self) -> Any: ...
-
-    @property
-    def informers(self) -> Any: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def metrics(self) -> _Metrics: ...
-
-
-def new_experiment_controller(runtime: ControllerRuntime, *, label_selector: str) -> ExperimentController:
-    """The controller on the process's shared informers and client. ``label_selector`` is the
-    ``--instance-id`` selector for Experiments and AnalysisRuns (``rollouts.controller.instance``,
-    a layer above this one)."""
-    factory: _InformerFactory = runtime.informers
-    informers = ExperimentInformers(
-        experiments=factory.informer(EXPERIMENTS, label_selector=label_selector),
-        replica_sets=factory.replicasets(),
-        analysis_runs=factory.informer(ANALYSIS_RUNS, label_selector=label_selector),
-        services=factory.informer(SERVICES),
-        analysis_templates=factory.informer(ANALYSIS_TEMPLATES),
-        cluster_analysis_templates=factory.informer(CLUSTER_ANALYSIS_TEMPLATES),
+def new_experiment_controller(
+    *,
+    client: Any,
+    informers: _InformerFactory,
+    clock: Clock,
+    metrics: Any,
+    threads: int,
+    label_selector: str,
+) -> ExperimentController:
+    """The controller on the process's shared informers and client. ``metrics`` is the process's
+    :class:`rollouts.metrics.ControllerMetrics`; ``label_selector`` the ``--instance-id`` selector
+    for Experiments and AnalysisRuns (``rollouts.controller.instance``, a layer above this one)."""
+    shared = ExperimentInformers(
+        experiments=informers.informer(EXPERIMENTS, label_selector=label_selector),
+        replica_sets=informers.replicasets(),
+        analysis_runs=informers.informer(ANALYSIS_RUNS, label_selector=label_selector),
+        services=informers.informer(SERVICES),
+        analysis_templates=informers.informer(ANALYSIS_TEMPLATES),
+        cluster_analysis_templates=informers.informer(CLUSTER_ANALYSIS_TEMPLATES),
     )
-    queue: RateLimitingQueue[str] = RateLimitingQueue(
-        CONTROLLER_NAME, clock=runtime.clock, metrics=runtime.metrics.workqueue
-    )
+    queue: RateLimitingQueue[str] = RateLimitingQueue(CONTROLLER_NAME, clock=clock, metrics=metrics.workqueue)
     return ExperimentController(
-        client=runtime.client,
-        informers=informers,
+        client=client,
+        informers=shared,
         queue=queue,
-        clock=runtime.clock,
-        metrics=runtime.metrics.reconcile,
-        events=EventRecorder(runtime.client, runtime.clock),
-        threads=runtime.options.experiment_threads,
+        clock=clock,
+        metrics=metrics.reconcile,
+        events=EventRecorder(client, clock),
+        threads=threads,
     )

@@ -14,6 +14,7 @@ message; when the experiment is terminating, terminate runs that have not comple
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rollouts.api.analysis import AnalysisPhase, Argument
@@ -156,42 +157,47 @@ def free_run_name(experiment: Experiment, analysis_name: str, runs: Mapping[str,
     return candidate
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisWorld:
+    """What every analysis of one pass reads, and where its actions go."""
+
+    experiment: Experiment
+    replica_sets: Mapping[str, ReplicaSetView]
+    runs: Mapping[str, Mapping[str, Any]]
+    templates: Templates
+    cluster_templates: Templates
+    actions: Actions
+
+
 def reconcile_analysis(
-    experiment: Experiment,
-    analysis: ExperimentAnalysisTemplateRef,
-    replica_sets: Mapping[str, ReplicaSetView],
-    runs: Mapping[str, Mapping[str, Any]],
-    templates: Templates,
-    cluster_templates: Templates,
-    actions: Actions,
+    world: AnalysisWorld, analysis: ExperimentAnalysisTemplateRef
 ) -> ExperimentAnalysisRunStatus:
-    """Plan one analysis into ``actions``; return its new status entry."""
+    """Plan one analysis into ``world.actions``; return its new status entry."""
     name = analysis.name or ""
-    old = experiment.status
+    old = world.experiment.status
     previous = next((r for r in (old.analysis_runs if old else None) or [] if r.name == name), None)
     prev = previous or ExperimentAnalysisRunStatus(name=name)
     new = prev.model_copy(deep=True)
-    _step(experiment, analysis, replica_sets, runs, templates, cluster_templates, prev, new, actions)
+    _step(world, analysis, prev, new)
     if new.phase and new.phase != prev.phase:
         text = f"AnalysisRun '{name}' transitioned from {prev.phase or ''} -> {new.phase}"
         if new.message:
             text += ": " + new.message
         bad = new.phase in (AnalysisPhase.FAILED, AnalysisPhase.ERROR, AnalysisPhase.INCONCLUSIVE)
-        actions.events.append(PlannedEvent("Warning" if bad else "Normal", f"AnalysisRun{new.phase}", text))
+        world.actions.events.append(
+            PlannedEvent("Warning" if bad else "Normal", f"AnalysisRun{new.phase}", text)
+        )
     return new
 
 
 def _step(
-    experiment: Experiment,
+    world: AnalysisWorld,
     analysis: ExperimentAnalysisTemplateRef,
-    replica_sets: Mapping[str, ReplicaSetView],
-    runs: Mapping[str, Mapping[str, Any]],
-    templates: Templates,
-    cluster_templates: Templates,
     prev: ExperimentAnalysisRunStatus,
     new: ExperimentAnalysisRunStatus,
-    actions: Actions,
 ) -> None:
+    experiment, actions, runs = world.experiment, world.actions, world.runs
+    templates, cluster_templates = world.templates, world.cluster_templates
     old = experiment.status
     name = analysis.name or ""
     if old is None or not old.available_at:
@@ -210,7 +216,7 @@ def _step(
             return
         run_name = free_run_name(experiment, name, runs)
         try:
-            args = resolve_args(analysis.args or [], replica_sets, available_at=old.available_at)
+            args = resolve_args(analysis.args or [], world.replica_sets, available_at=old.available_at)
             run = new_analysis_run(experiment, analysis, run_name, args, templates, cluster_templates)
         except (ArgResolutionError, ValueError, LookupError) as err:
             new.phase = AnalysisPhase.ERROR

@@ -16,7 +16,7 @@ from rollouts.api.analysis_defaults import experiment_progress_deadline_seconds
 from rollouts.api.experiment import Experiment, ExperimentStatus, TemplateStatusCode
 from rollouts.api.validation_analysis import validate_experiment
 from rollouts.core.experiment.actions import Actions, PlannedEvent, ScaleReplicaSet, SetScaleDownDeadline
-from rollouts.core.experiment.analysis_runs import reconcile_analysis
+from rollouts.core.experiment.analysis_runs import AnalysisWorld, reconcile_analysis
 from rollouts.core.experiment.replica_sets import AmbiguousReplicaSets, replica_sets_by_template
 from rollouts.core.experiment.state import (
     desired_replicas,
@@ -94,16 +94,16 @@ def plan_experiment(inputs: ExperimentInputs) -> ExperimentPlan:
                 actions,
             )
             _set_named(status.template_statuses, ts, lambda s: setattr(status, "template_statuses", s))
+        world = AnalysisWorld(
+            experiment,
+            owned,
+            inputs.analysis_runs,
+            inputs.analysis_templates,
+            inputs.cluster_analysis_templates,
+            actions,
+        )
         for analysis in experiment.spec.analyses or []:
-            run_status = reconcile_analysis(
-                experiment,
-                analysis,
-                owned,
-                inputs.analysis_runs,
-                inputs.analysis_templates,
-                inputs.cluster_analysis_templates,
-                actions,
-            )
+            run_status = reconcile_analysis(world, analysis)
             _set_named(status.analysis_runs, run_status, lambda s: setattr(status, "analysis_runs", s))
         calculate_phase(experiment, status, now)
         _requeue_for_deadlines(experiment, status, now, actions)
