@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from rollouts.core.replica_sets import ReplicaSetView
+
 # condition types
 AVAILABLE = "Available"
 PROGRESSING = "Progressing"
@@ -194,3 +196,20 @@ def condition_from_dict(data: Mapping[str, Any], now: datetime) -> Condition:
         last_update_time=when("lastUpdateTime"),
         last_transition_time=when("lastTransitionTime"),
     )
+
+
+def replica_failure(
+    new: ReplicaSetView | None, replica_sets: Sequence[ReplicaSetView], now: datetime
+) -> Condition | None:
+    """The ReplicaFailure condition to mirror from the ReplicaSets (upstream's getReplicaFailures).
+
+    The new ReplicaSet's failure wins over those of the others; the first one found is copied,
+    its ``lastTransitionTime`` serving as both times (a missing one reads as ``now``).
+    """
+    for candidates in ([new] if new is not None else [], replica_sets):
+        for rs in candidates:
+            for raw in (rs.obj.get("status") or {}).get("conditions") or []:
+                if isinstance(raw, Mapping) and raw.get("type") == REPLICA_FAILURE:
+                    copied = condition_from_dict(raw, now)
+                    return replace(copied, last_update_time=copied.last_transition_time)
+    return None

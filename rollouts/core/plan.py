@@ -857,9 +857,7 @@ def _desired_traffic(ctx: PlanContext) -> DesiredTraffic | None:
 def compute_status(ctx: PlanContext) -> None:
     status, ro, now = ctx.status, ctx.ro, ctx.now
     old_status: dict[str, Any] = ro.status.to_dict() if ro.status else {}
-    rs_all = [ctx.new, *ctx.others] + (
-        [ctx.stable] if ctx.stable is not None and ctx.stable is not ctx.new else []
-    )
+    rs_all = _all_replica_sets(ctx)
     status["replicas"] = sum(rs.replicas for rs in rs_all)
     status["updatedReplicas"] = ctx.new.replicas
     status["observedGeneration"] = str(ro.metadata.generation or 0)
@@ -911,6 +909,11 @@ def compute_status(ctx: PlanContext) -> None:
         )
     )
     status["phase"], status["message"] = phase.value, message
+
+
+def _all_replica_sets(ctx: PlanContext) -> list[ReplicaSetView]:
+    stable = [ctx.stable] if ctx.stable is not None and ctx.stable is not ctx.new else []
+    return [ctx.new, *ctx.others, *stable]
 
 
 def _pause_and_retry_conditions(
@@ -1016,6 +1019,11 @@ def _calculate_conditions(
             now,
         ),
     )
+    failure = cond.replica_failure(ctx.new, _all_replica_sets(ctx), now)
+    if failure is not None:
+        conds, _ = cond.set_condition(conds, failure)
+    else:
+        conds = cond.remove_condition(conds, cond.REPLICA_FAILURE)
     completed = bool(status.get("stableRS")) and status.get("stableRS") == status.get("currentPodHash")
     conds, changed = cond.set_condition(
         conds,

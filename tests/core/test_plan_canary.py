@@ -402,3 +402,33 @@ def test_router_weight_waits_for_canary_pods() -> None:
     sim.make_ready(canary["metadata"]["name"], 100)
     plan = sim.plan()
     assert plan.traffic is not None and plan.traffic.canary_weight == 60
+
+
+def test_replica_failure_condition_mirrors_the_replica_sets() -> None:
+    sim = _healthy_cluster(_rollout(replicas=2))
+    rs = next(iter(sim.replica_sets.values()))
+    rs["status"]["conditions"] = [
+        {
+            "type": "ReplicaFailure",
+            "status": "True",
+            "reason": "FailedCreate",
+            "message": "exceeded quota",
+            "lastTransitionTime": "2026-01-01T00:00:10Z",
+        }
+    ]
+    plan = sim.plan()
+    failure = [cond for cond in plan.status["conditions"] if cond["type"] == "ReplicaFailure"]
+    assert failure == [
+        {
+            "type": "ReplicaFailure",
+            "status": "True",
+            "reason": "FailedCreate",
+            "message": "exceeded quota",
+            "lastUpdateTime": "2026-01-01T00:00:10Z",
+            "lastTransitionTime": "2026-01-01T00:00:10Z",
+        }
+    ]
+    sim.apply(plan)
+    rs["status"]["conditions"] = []
+    cleared = sim.plan()
+    assert all(cond["type"] != "ReplicaFailure" for cond in cleared.status["conditions"])

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rollouts.core import conditions as c
 from rollouts.core.phase import Phase, PhaseInputs, rollout_phase
 from rollouts.core.progress import progress_deadline, timed_out
+from rollouts.core.replica_sets import ReplicaSetView
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
@@ -138,3 +139,28 @@ def test_progress_deadline() -> None:
     assert not timed_out([], 1, T1)
     exceeded = c.new_condition(c.PROGRESSING, False, c.TIMED_OUT, "", T1)
     assert timed_out([exceeded], 600, T1)
+
+
+def _failing_rs(name: str, message: str, when: str = "2026-01-01T00:05:00Z") -> ReplicaSetView:
+    failure = {
+        "type": "ReplicaFailure",
+        "status": "True",
+        "reason": "FailedCreate",
+        "message": message,
+        "lastTransitionTime": when,
+    }
+    return ReplicaSetView({"metadata": {"name": name}, "status": {"conditions": [failure]}})
+
+
+def test_replica_failure_prefers_the_new_replica_set() -> None:
+    old = _failing_rs("old", "quota exceeded (old)")
+    new = _failing_rs("new", 'pods "x" is forbidden: exceeded quota')
+    healthy = ReplicaSetView({"metadata": {"name": "ok"}, "status": {"conditions": []}})
+    copied = c.replica_failure(new, [old, new], T0)
+    assert copied is not None
+    assert (copied.type, copied.status, copied.reason) == ("ReplicaFailure", "True", "FailedCreate")
+    assert copied.message == 'pods "x" is forbidden: exceeded quota'
+    assert copied.last_update_time == copied.last_transition_time == datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+    from_old = c.replica_failure(healthy, [healthy, old], T0)
+    assert from_old is not None and from_old.message == "quota exceeded (old)"
+    assert c.replica_failure(healthy, [healthy], T0) is None
