@@ -11,11 +11,17 @@ reconciler calls, so that it depends on a contract rather than on one provider's
 
 A :data:`ProviderLookup` returns the provider for a metric, raising :class:`UnknownProvider`
 (a ValueError) when none is configured or supported; its message becomes the measurement's.
+
+Providers may hold resources (an HTTP session) that must be closed: the reconciler therefore
+asks a :data:`ProviderScope` for a lookup around each batch of measurements
+(``async with scope() as lookup:``) and the scope closes what it opened when the batch ends.
+:func:`fixed_scope` wraps a lookup that holds nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Protocol
 
@@ -39,3 +45,14 @@ class MeasurementProvider(Protocol):
 
 
 ProviderLookup = Callable[[AnalysisRun, Metric], MeasurementProvider]
+ProviderScope = Callable[[], AbstractAsyncContextManager[ProviderLookup]]
+
+
+def fixed_scope(lookup: ProviderLookup) -> ProviderScope:
+    """A scope that hands out ``lookup`` and has nothing to close."""
+
+    @asynccontextmanager
+    async def scope() -> AsyncIterator[ProviderLookup]:
+        yield lookup
+
+    return scope

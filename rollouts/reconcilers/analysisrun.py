@@ -62,7 +62,12 @@ from rollouts.reconcilers.analysis_args import (
 )
 from rollouts.reconcilers.analysis_events import Event, metric_completed, run_completed
 from rollouts.reconcilers.analysis_measure import DEFAULT_CONCURRENCY, MeasurementJob, take_measurements
-from rollouts.reconcilers.analysis_providers import MeasurementProvider, ProviderLookup, UnknownProvider
+from rollouts.reconcilers.analysis_providers import (
+    MeasurementProvider,
+    ProviderScope,
+    UnknownProvider,
+    fixed_scope,
+)
 from rollouts.reconcilers.analysis_status import status_patch
 from rollouts.reconcilers.analysis_ttl import ttl_expiry
 from rollouts.reconcilers.events import EventRecorder
@@ -122,7 +127,7 @@ class AnalysisRunController:
         queue: RateLimitingQueue[str],
         clock: Clock,
         metrics: ReconcileRecorder,
-        providers: ProviderLookup,
+        providers: ProviderScope,
         threads: int = 30,
         measurement_concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
@@ -213,9 +218,10 @@ class AnalysisRunController:
             except _SpecFailure as failure:
                 await self._end_in_error(obj, status, str(failure))
                 return
-            measurements = await take_measurements(
-                run, jobs, self._providers, self._clock, args.secrets, limit=self._concurrency
-            )
+            async with self._providers() as lookup:
+                measurements = await take_measurements(
+                    run, jobs, lookup, self._clock, args.secrets, limit=self._concurrency
+                )
             now = self._clock.now()
             recorded = _recorded(scheduled, tasks, measurements, now)
             scheduled = scheduled.model_copy(update={"status": recorded})
@@ -446,7 +452,7 @@ def no_provider(_run: AnalysisRun, metric: Metric) -> MeasurementProvider:
 
 
 def new_analysis_run_controller(
-    runtime: ControllerRuntime, *, label_selector: str, providers: ProviderLookup | None = None
+    runtime: ControllerRuntime, *, label_selector: str, providers: ProviderScope | None = None
 ) -> AnalysisRunController:
     """The controller on the process's shared informer and client. ``label_selector`` is the
     ``--instance-id`` selector (``rollouts.controller.instance``, a layer above this one)."""
@@ -461,6 +467,6 @@ def new_analysis_run_controller(
         queue=queue,
         clock=runtime.clock,
         metrics=runtime.metrics.reconcile,
-        providers=providers or no_provider,
+        providers=providers or fixed_scope(no_provider),
         threads=runtime.options.analysis_threads,
     )

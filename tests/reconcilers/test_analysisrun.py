@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 from rollouts.analysis.measuring import REDACTED
 from rollouts.api.analysis import AnalysisPhase
 from rollouts.k8s.errors import TransportError
+from rollouts.reconcilers.analysis_providers import fixed_scope
 from tests.reconcilers.test_analysisrun_fakes import KEY, NAME, NS, Harness, in_flight, web_metric
 
 
@@ -436,8 +437,32 @@ async def test_measurements_run_concurrently_within_the_bound() -> None:
 
             return Measurement(phase="Successful", started_at="2026-01-01T00:00:00Z")
 
-    h.controller._providers = lambda run, metric: Slow()  # type: ignore[assignment,return-value]
+    h.controller._providers = fixed_scope(lambda run, metric: Slow())  # type: ignore[arg-type,return-value]
     h.controller._concurrency = 4
     await h.reconcile()
     assert peak == 4
     assert h.status["phase"] == "Successful"
+
+
+async def test_the_provider_scope_is_opened_only_to_measure_and_closed_after() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    h = Harness()
+    h.create({"metrics": [web_metric(count=2, interval="1m", successCondition="result > 5")]})
+    h.provider.script["m"] = [10]
+    log: list[str] = []
+
+    @asynccontextmanager
+    async def scope() -> AsyncIterator[object]:
+        log.append("open")
+        try:
+            yield h._lookup
+        finally:
+            log.append("close")
+
+    h.controller._providers = scope  # type: ignore[assignment]
+    await h.reconcile()
+    assert log == ["open", "close"]
+    await h.reconcile()  # nothing due: no scope opened
+    assert log == ["open", "close"]

@@ -21,7 +21,7 @@ from rollouts.core.conditions import format_time
 from rollouts.informers.handlers import FuncHandler
 from rollouts.k8s.errors import ApiError
 from rollouts.k8s.resources import ANALYSIS_RUNS, SECRETS, Resource
-from rollouts.reconcilers.analysis_providers import UnknownProvider
+from rollouts.reconcilers.analysis_providers import UnknownProvider, fixed_scope
 from rollouts.reconcilers.analysisrun import AnalysisRunController
 from rollouts.workqueue import RateLimitingQueue
 
@@ -212,7 +212,7 @@ class Harness:
             queue=self.queue,
             clock=self.clock,
             metrics=self.metrics,
-            providers=lookup or self._lookup,
+            providers=fixed_scope(lookup or self._lookup),
             threads=2,
         )
 
