@@ -31,7 +31,11 @@ async def patch_towards(
     sections: tuple[str, ...],
 ) -> bool:
     """Merge-patch ``current`` so that its ``sections`` (``spec``, ``metadata.annotations`` …) equal
-    ``desired``'s; returns whether a request was made (no request when already equal)."""
+    ``desired``'s; returns whether a request was made (no request when already equal).
+
+    The patch carries ``current``'s resourceVersion: merge patches replace lists whole, so a
+    change made by someone else since our read must fail (409) rather than be overwritten.
+    """
     have: dict[str, Any] = {}
     want: dict[str, Any] = {}
     for section in sections:
@@ -40,7 +44,10 @@ async def patch_towards(
     patch = merge_patch(have, want)
     if not patch:
         return False
-    name = (current.get("metadata") or {}).get("name", "")
+    meta = current.get("metadata") or {}
+    name = meta.get("name", "")
+    if meta.get("resourceVersion"):
+        patch.setdefault("metadata", {})["resourceVersion"] = meta["resourceVersion"]
     await client.patch(res, name, patch, namespace, patch_type="merge")
     return True
 

@@ -21,10 +21,16 @@ class RecordingClient:
     def __init__(self) -> None:
         self.objects: dict[Key, dict[str, Any]] = {}
         self.calls: list[tuple[str, str, str, Any]] = []
+        self._version = 0
+
+    def _next_version(self) -> str:
+        self._version += 1
+        return str(self._version)
 
     def seed(self, res: Resource, obj: dict[str, Any]) -> None:
         meta = obj.setdefault("metadata", {})
         meta.setdefault("generation", 1)
+        meta["resourceVersion"] = self._next_version()
         self.objects[(res.plural, meta["namespace"], meta["name"])] = copy.deepcopy(obj)
 
     def stored(self, res: Resource, name: str, namespace: str = "ns") -> dict[str, Any]:
@@ -32,6 +38,20 @@ class RecordingClient:
 
     def writes(self) -> list[tuple[str, str, str, Any]]:
         return [c for c in self.calls if c[0] != "get"]
+
+    def patches(self) -> list[Any]:
+        """The merge patches sent, without the resourceVersion precondition each carries."""
+        bodies = []
+        for verb, _, _, body in self.calls:
+            if verb != "patch":
+                continue
+            body = copy.deepcopy(body)
+            meta = body.get("metadata") or {}
+            assert meta.pop("resourceVersion", None) is not None, "every patch carries a precondition"
+            if not meta:
+                body.pop("metadata", None)
+            bodies.append(body)
+        return bodies
 
     async def get(self, res: Resource, name: str, namespace: str | None = None) -> dict[str, Any]:
         self.calls.append(("get", res.plural, name, None))
@@ -50,6 +70,7 @@ class RecordingClient:
             raise ApiError(409, "AlreadyExists", f'{res.plural} "{name}" already exists')
         stored = copy.deepcopy(body)
         stored["metadata"]["generation"] = 1
+        stored["metadata"]["resourceVersion"] = self._next_version()
         self.objects[key] = stored
         return copy.deepcopy(stored)
 
@@ -65,7 +86,11 @@ class RecordingClient:
         if key not in self.objects:
             raise ApiError(404, "NotFound", f'{res.plural} "{name}" not found')
         before = self.objects[key]
+        expected = (patch.get("metadata") or {}).get("resourceVersion")
+        if expected is not None and expected != before["metadata"]["resourceVersion"]:
+            raise ApiError(409, "Conflict", f'{res.plural} "{name}": the object has been modified')
         after = apply_merge_patch(before, patch)
+        after["metadata"]["resourceVersion"] = self._next_version()
         if after.get("spec") != before.get("spec"):
             after["metadata"]["generation"] = before["metadata"].get("generation", 1) + 1
         self.objects[key] = after

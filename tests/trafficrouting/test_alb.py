@@ -30,9 +30,7 @@ def ingress(name: str = "ing", action: str = "stable-svc") -> dict[str, Any]:
                             {
                                 "path": "/*",
                                 "pathType": "ImplementationSpecific",
-                                "backend": {
-                                    "service": {"name": action, "port": {"name": "use-annotation"}}
-                                },
+                                "backend": {"service": {"name": action, "port": {"name": "use-annotation"}}},
                             }
                         ]
                     }

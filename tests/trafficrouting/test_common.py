@@ -11,9 +11,12 @@ from hypothesis import strategies as st
 
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import StringMatch
+from rollouts.k8s.errors import is_conflict
+from rollouts.trafficrouting.applying import patch_towards
 from rollouts.trafficrouting.factory import routers_for
 from rollouts.trafficrouting.matches import as_regex
 from rollouts.trafficrouting.patching import apply_merge_patch, merge_patch
+from rollouts.trafficrouting.resources import HTTP_ROUTES
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight, traffic_weights
 from tests.trafficrouting.fakes import RecordingClient, rollout
@@ -89,3 +92,14 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
     ]
     with pytest.raises(TrafficRoutingError, match="traefik"):
         routers_for(client, rollout({"traefik": {"weightedTraefikServiceName": "x"}}))
+
+
+async def test_a_patch_fails_when_the_object_changed_since_it_was_read() -> None:
+    client = RecordingClient()
+    client.seed(HTTP_ROUTES, {"metadata": {"name": "r", "namespace": "ns"}, "spec": {"rules": []}})
+    stale = client.stored(HTTP_ROUTES, "r")
+    await client.patch(HTTP_ROUTES, "r", {"spec": {"hostnames": ["x"]}}, "ns")  # someone else's edit
+    desired = {**stale, "spec": {"rules": [{"backendRefs": []}]}}
+    with pytest.raises(Exception) as caught:
+        await patch_towards(client, HTTP_ROUTES, stale, desired, "ns", sections=("spec",))
+    assert is_conflict(caught.value)

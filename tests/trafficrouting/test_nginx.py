@@ -189,7 +189,7 @@ async def test_applier_creates_patches_and_keeps_header_routes_across_weights() 
     assert client.writes() == [], "an unchanged canary Ingress is not patched"
 
     await router.remove_managed_routes()
-    patches = [c[3] for c in client.writes()]
+    patches = client.patches()
     assert patches[0] == {
         "metadata": {
             "annotations": {

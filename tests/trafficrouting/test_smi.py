@@ -59,11 +59,16 @@ async def test_applier_creates_then_patches_and_verifies() -> None:
     await router.set_weight(50)
     await router.set_weight(50)
     assert [c[0] for c in client.writes()] == ["create", "patch"]
-    assert client.writes()[1][3] == {
-        "spec": {
-            "backends": [{"service": "canary-svc", "weight": "50"}, {"service": "stable-svc", "weight": "50"}]
+    assert client.patches() == [
+        {
+            "spec": {
+                "backends": [
+                    {"service": "canary-svc", "weight": "50"},
+                    {"service": "stable-svc", "weight": "50"},
+                ]
+            }
         }
-    }
+    ]
     assert await router.verify_weight(50) is True
     assert await router.verify_weight(20) is False
 
