@@ -19,6 +19,7 @@ from e2e.harness import Cluster, Kubectl, install_crds
 from rollouts.api.rollout import Rollout
 from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s import KubeClient
+from rollouts.trafficrouting.alb import ALBRouter
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.istio import IstioRouter
 from rollouts.trafficrouting.nginx import NginxRouter
@@ -215,3 +216,83 @@ async def test_gateway_api_http_route(
     ]
     await router.remove_managed_routes()
     assert len(kubectl.get("httproute", "route")["spec"]["rules"]) == 1
+
+
+async def test_istio_destination_rule_subsets(
+    client: KubeClient, kubectl: Kubectl, namespace: str, router_crds: list[str]
+) -> None:
+    kubectl.apply(
+        {
+            "apiVersion": "networking.istio.io/v1alpha3",
+            "kind": "DestinationRule",
+            "metadata": {"name": "dr"},
+            "spec": {"host": "app", "subsets": [{"name": "canary"}, {"name": "stable"}]},
+        }
+    )
+    rollout = make_rollout(
+        kubectl,
+        namespace,
+        {
+            "istio": {
+                "virtualService": {"name": "vs"},
+                "destinationRule": {"name": "dr", "canarySubsetName": "canary", "stableSubsetName": "stable"},
+            }
+        },
+    )
+    await IstioRouter(client, rollout).update_hash("abc", "def")
+    live = kubectl.get("destinationrule", "dr")
+    assert live["spec"]["subsets"] == [
+        {"name": "canary", "labels": {"rollouts-pod-template-hash": "abc"}},
+        {"name": "stable", "labels": {"rollouts-pod-template-hash": "def"}},
+    ]
+    assert live["metadata"]["annotations"]["argo-rollouts.argoproj.io/managed-by-rollouts"] == "app"
+
+
+async def test_alb_ingress_annotations(client: KubeClient, kubectl: Kubectl, namespace: str) -> None:
+    kubectl.apply(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "alb"},
+            "spec": {
+                "ingressClassName": "alb",
+                "rules": [
+                    {
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/*",
+                                    "pathType": "ImplementationSpecific",
+                                    "backend": {
+                                        "service": {"name": "stable-svc", "port": {"name": "use-annotation"}}
+                                    },
+                                }
+                            ]
+                        }
+                    }
+                ],
+            },
+        }
+    )
+    rollout = make_rollout(kubectl, namespace, {"alb": {"ingress": "alb", "servicePort": 80}})
+    router = ALBRouter(client, rollout)
+    key = "alb.ingress.kubernetes.io/actions.stable-svc"
+    for weight in WEIGHTS:
+        await router.set_weight(weight)
+        action = json.loads(kubectl.get("ingress", "alb")["metadata"]["annotations"][key])
+        groups = action["ForwardConfig"]["TargetGroups"]
+        assert [(g["ServiceName"], g["Weight"]) for g in groups] == [
+            ("canary-svc", weight),
+            ("stable-svc", 100 - weight),
+        ]
+    assert await router.verify_weight(0) is None
+    await router.set_header_route(HEADER)
+    live = kubectl.get("ingress", "alb")
+    assert "alb.ingress.kubernetes.io/conditions.hdr" in live["metadata"]["annotations"]
+    assert live["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "hdr"
+    await router.remove_managed_routes()
+    live = kubectl.get("ingress", "alb")
+    assert "alb.ingress.kubernetes.io/conditions.hdr" not in live["metadata"]["annotations"]
+    assert [p["backend"]["service"]["name"] for p in live["spec"]["rules"][0]["http"]["paths"]] == [
+        "stable-svc"
+    ]
