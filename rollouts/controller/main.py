@@ -27,6 +27,8 @@ from rollouts.k8s.resources import ANALYSIS_RUNS, EXPERIMENTS, ROLLOUTS
 from rollouts.leaderelection import default_identity
 from rollouts.leaderelection.kube import KubeLeaseApi
 from rollouts.metrics import ControllerMetrics
+from rollouts.reconcilers.analysis_provider_scope import process_provider_scope
+from rollouts.reconcilers.analysisrun import AnalysisRunController, new_analysis_run_controller
 from rollouts.reconcilers.experiment import ExperimentController, new_experiment_controller
 from rollouts.reconcilers.rollout import RolloutController, RolloutControllerSetup
 
@@ -47,7 +49,16 @@ def registry() -> ControllerRegistry:
     controllers = ControllerRegistry()
     controllers.register("rollouts", rollout_controller)
     controllers.register("experiments", experiment_controller)
+    controllers.register("analysisruns", analysis_run_controller)
     return controllers
+
+
+def analysis_run_controller(runtime: Runtime) -> AnalysisRunController:
+    return new_analysis_run_controller(
+        runtime,
+        label_selector=instance_id_selector(runtime.options.instance_id),
+        providers=process_provider_scope(runtime.client, runtime.clock, runtime.options.namespace),
+    )
 
 
 def experiment_controller(runtime: Runtime) -> ExperimentController:
