@@ -211,3 +211,39 @@ def _selector_string(selector: Any) -> str | None:
         elif op == "DoesNotExist":
             parts.append(f"!{key}")
     return ",".join(parts) or None
+
+
+async def create_analysis_run(
+    client: Client,
+    namespace: str,
+    *,
+    template: dict[str, Any] | None,
+    template_name: str | None,
+    cluster_scoped: bool,
+    arguments: list[dict[str, str]],
+    name: str | None,
+    generate_name: str | None,
+    instance_id: str | None,
+) -> str:
+    """From ``template`` (read from a file) or the named template in the cluster."""
+    from rollouts.cli.create import analysis_run_from_template
+
+    res = _res()
+    if template is None:
+        if cluster_scoped:
+            template = await client.get(res.CLUSTER_ANALYSIS_TEMPLATES, str(template_name))
+        else:
+            template = await client.get(res.ANALYSIS_TEMPLATES, str(template_name), namespace)
+    try:
+        run = analysis_run_from_template(
+            template,
+            arguments,
+            namespace=namespace,
+            name=name,
+            generate_name=generate_name,
+            instance_id=instance_id,
+        )
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    created = await client.create(res.ANALYSIS_RUNS, run, namespace)
+    return f"analysisrun.argoproj.io/{_name(created, '')} created"

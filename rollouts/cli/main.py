@@ -444,6 +444,85 @@ def get_experiment(app: App, name: str, watch: bool, no_color: bool, timeout_sec
     )
 
 
+@cli.group("create", cls=AliasedGroup, aliases={"ar": "analysisrun"})
+def create_group() -> None:
+    """Create Argo Rollouts resources."""
+
+
+@create_group.command("analysisrun")
+@click.option(
+    "--from",
+    "from_template",
+    metavar="NAME",
+    help="Create from an AnalysisTemplate (or, with --global, ClusterAnalysisTemplate) in the cluster.",
+)
+@click.option("--from-file", metavar="FILE", help="Create from an (Cluster)AnalysisTemplate in a local file.")
+@click.option(
+    "--global",
+    "cluster_scoped",
+    is_flag=True,
+    help="Use a ClusterAnalysisTemplate instead of an AnalysisTemplate.",
+)
+@click.option(
+    "-a",
+    "--argument",
+    "arguments",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Arguments to the template (repeatable).",
+)
+@click.option("--name", metavar="NAME", help="Use the specified name for the run.")
+@click.option("--generate-name", metavar="PREFIX", help="Use the specified generateName for the run.")
+@click.option("--instance-id", metavar="ID", help="Instance-ID for the AnalysisRun.")
+@pass_app
+def create_analysis_run(
+    app: App,
+    from_template: str | None,
+    from_file: str | None,
+    cluster_scoped: bool,
+    arguments: tuple[str, ...],
+    name: str | None,
+    generate_name: str | None,
+    instance_id: str | None,
+) -> None:
+    """Create an AnalysisRun from an AnalysisTemplate or a ClusterAnalysisTemplate."""
+    from rollouts.cli import actions
+    from rollouts.cli.create import parse_arguments
+
+    if (from_template is None) == (from_file is None):
+        raise click.UsageError("one of --from or --from-file must be specified")
+    try:
+        args = parse_arguments(arguments)
+        template = _read_template(from_file) if from_file else None
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    ns = app.namespace
+    click.echo(
+        app.run(
+            lambda c: actions.create_analysis_run(
+                c,
+                ns,
+                template=template,
+                template_name=from_template,
+                cluster_scoped=cluster_scoped,
+                arguments=args,
+                name=name,
+                generate_name=generate_name,
+                instance_id=instance_id,
+            )
+        )
+    )
+
+
+def _read_template(path: str) -> dict[str, Any]:
+    from rollouts.cli.lint import read_documents
+
+    docs = read_documents(path)
+    if len(docs) != 1:
+        raise ValueError(f"{path}: expected one AnalysisTemplate, found {len(docs)} documents")
+    return docs[0]
+
+
 # -- offline -----------------------------------------------------------------------------------
 
 

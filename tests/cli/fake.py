@@ -105,7 +105,11 @@ class FakeClient:
     async def create(
         self, res: Resource, body: dict[str, Any], namespace: str | None = None
     ) -> dict[str, Any]:
-        self.calls.append(Call("create", res.plural, body["metadata"].get("name", ""), namespace, body))
+        sent, body = copy.deepcopy(body), copy.deepcopy(body)
+        meta = body["metadata"]
+        if not meta.get("name"):  # the API server's generateName: a random suffix
+            meta["name"] = meta["generateName"] + "x7k2q"
+        self.calls.append(Call("create", res.plural, meta["name"], namespace, sent))
         self.add(res, body)
         return copy.deepcopy(body)
 

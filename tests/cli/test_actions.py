@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from rollouts.k8s.errors import ApiError
-from rollouts.k8s.resources import ANALYSIS_RUNS, DEPLOYMENTS, EXPERIMENTS, REPLICASETS, ROLLOUTS
+from rollouts.k8s.resources import (
+    ANALYSIS_RUNS,
+    ANALYSIS_TEMPLATES,
+    DEPLOYMENTS,
+    EXPERIMENTS,
+    REPLICASETS,
+    ROLLOUTS,
+)
 from tests.cli.conftest import Invoke, rollout
 from tests.cli.fake import Call, FakeClient
 
@@ -317,3 +327,74 @@ def test_forbidden_is_one_line(fake: FakeClient, invoke: Invoke) -> None:
         1,
         'Error: rollouts.argoproj.io "guestbook" is forbidden: no\n',
     )
+
+
+TEMPLATE = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "AnalysisTemplate",
+    "metadata": {
+        "name": "success-rate",
+        "namespace": "default",
+        "uid": "t-1",
+        "resourceVersion": "7",
+        "labels": {"team": "shop"},
+    },
+    "spec": {
+        "args": [{"name": "service"}, {"name": "threshold", "value": "0.9"}],
+        "metrics": [{"name": "m", "provider": {"prometheus": {"query": "q"}}}],
+    },
+}
+
+
+def test_create_analysis_run_from_the_cluster(fake: FakeClient, invoke: Invoke) -> None:
+    fake.add(ANALYSIS_TEMPLATES, TEMPLATE)
+    result = invoke(
+        "create",
+        "analysisrun",
+        "--from",
+        "success-rate",
+        "-a",
+        "service=shop",
+        "--name",
+        "run-1",
+        "-a",
+        "unknown=x",
+    )
+    assert (result.exit_code, result.output) == (0, "analysisrun.argoproj.io/run-1 created\n")
+    created = fake.stored(ANALYSIS_RUNS, "run-1")
+    assert created["kind"] == "AnalysisRun"
+    assert created["metadata"] == {"name": "run-1", "namespace": "default", "labels": {"team": "shop"}}
+    # only declared arguments are set; the template's own value stays
+    assert created["spec"]["args"] == [
+        {"name": "service", "value": "shop"},
+        {"name": "threshold", "value": "0.9"},
+    ]
+
+
+def test_create_analysis_run_needs_every_argument(fake: FakeClient, invoke: Invoke) -> None:
+    fake.add(ANALYSIS_TEMPLATES, TEMPLATE)
+    result = invoke("create", "ar", "--from", "success-rate")
+    assert (result.exit_code, result.output) == (1, "Error: args.service was not resolved\n")
+    assert fake.writes() == []
+
+
+def test_create_analysis_run_from_a_cluster_template_file(
+    fake: FakeClient, invoke: Invoke, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({**TEMPLATE, "kind": "ClusterAnalysisTemplate", "spec": {"metrics": []}}))
+    result = invoke("create", "analysisrun", "--from-file", str(path), "--global", "--instance-id", "blue")
+    assert (result.exit_code, result.output) == (0, "analysisrun.argoproj.io/success-rate-x7k2q created\n")
+    [call] = fake.writes()
+    assert call.body["metadata"] == {
+        "generateName": "success-rate-",
+        "namespace": "default",
+        "labels": {"argo-rollouts.argoproj.io/controller-instance-id": "blue"},
+    }
+
+
+def test_create_analysis_run_usage(invoke: Invoke) -> None:
+    both = invoke("create", "analysisrun", "--from", "a", "--from-file", "b")
+    assert both.exit_code == 2 and "one of --from or --from-file must be specified" in both.output
+    bad = invoke("create", "analysisrun", "--from", "a", "-a", "novalue")
+    assert (bad.exit_code, bad.output) == (1, "Error: arguments must be in the form NAME=VALUE\n")
