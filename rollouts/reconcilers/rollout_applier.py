@@ -1,6 +1,7 @@
 """Applying a Rollout plan (:class:`rollouts.core.plan.Plan`) to the cluster with the fewest calls.
 
-Order (the core's contract): create the new ReplicaSet, rewrite template metadata, scale and
+Order (the core's contract): create the new ReplicaSet, annotate the Rollout (its revision),
+rewrite template metadata, scale and
 annotate, switch Service selectors, delete history, write the status, emit the Events. Every write
 is a merge patch of only what differs from the cached object; nothing is sent when nothing
 differs (so applying the same plan to the objects it produced issues no call at all).
@@ -106,6 +107,7 @@ class PlanApplier:
             stop = await self._create(rollout, plan.create_replica_set, scales.pop(created_name, None))
             if stop is not None:
                 return stop
+        rollout = await self._annotate_rollout(rollout, plan.rollout_annotations)
         for metadata in plan.template_metadata:
             await self._rewrite_metadata(namespace, metadata, replica_sets.get(metadata.name))
         for scale in scales.values():
@@ -152,6 +154,20 @@ class PlanApplier:
                 return None, True
             raise
         return written, False
+
+    async def _annotate_rollout(
+        self, rollout: Mapping[str, Any], wanted: Mapping[str, str | None]
+    ) -> Mapping[str, Any]:
+        """Merge ``wanted`` into the Rollout's annotations; returns the Rollout as it now stands
+        (its new resourceVersion is the one the status write must carry)."""
+        current = _meta(rollout).get("annotations") or {}
+        changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+        if not changed:
+            return rollout
+        meta = _meta(rollout)
+        return await self._client.patch(
+            ROLLOUTS, str(meta.get("name")), {"metadata": {"annotations": changed}}, str(meta.get("namespace"))
+        )
 
     async def _create(
         self, rollout: Mapping[str, Any], manifest: Mapping[str, Any], scale: ScaleChange | None
