@@ -15,6 +15,7 @@ Modules, bottom-up:
 * :mod:`.args` — resolving ``{{templates.*}}`` / ``{{experiment.*}}`` in analysis args.
 * :mod:`.analysis_runs` — building an AnalysisRun from (Cluster)AnalysisTemplates; one analysis' step.
 * :mod:`.status` — the experiment's phase, message, availableAt and conditions.
+* :mod:`.from_rollout` — the Experiment a Rollout's canary ``experiment`` step creates.
 * :mod:`.plan` — :func:`plan_experiment`, the entry point, and the :class:`ExperimentPlan` contract.
 
 Unlike upstream, which calls the API server in the middle of its assessment, the planner
