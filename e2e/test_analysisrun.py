@@ -1,0 +1,199 @@
+"""Standalone AnalysisRuns measured by the controller process against the local control plane.
+
+* a Web metric against a tiny JSON server started here on 127.0.0.1 (count 3, interval 1s,
+  successCondition on a JSON field) ends Successful after three measurements;
+* the same metric whose condition does not hold ends Failed with upstream's message;
+* a Job metric succeeds when its Job completes, and fails when its pod is labelled
+  ``rollouts.test/job-fail: "true"`` (the cluster's kwok stages fail such Job pods).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from e2e.harness import ControllerProcess, Kubectl, wait_for
+from e2e.harness.diagnose import diagnosis
+
+START_TIMEOUT = 90.0  # importing the client library takes several seconds on a loaded 2-core box
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class _Health(BaseHTTPRequestHandler):
+    """``/good`` and ``/bad`` answer JSON; every request is counted per path."""
+
+    hits: dict[str, int] = {}
+
+    def do_GET(self) -> None:
+        type(self).hits[self.path] = type(self).hits.get(self.path, 0) + 1
+        body = json.dumps({"status": {"healthy": self.path == "/good", "latency": 12}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+        return
+
+
+@pytest.fixture
+def health_server() -> Iterator[str]:
+    _Health.hits = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, name="health-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _start(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:
+    return start_controller(
+        "--namespace", namespace, "--namespaced",
+        "--metricsPort", str(_free_port()), "--healthzPort", str(_free_port()),
+        "--metrics-bind", "127.0.0.1", "--healthz-bind", "127.0.0.1",
+    )  # fmt: skip
+
+
+def _run(name: str, metric: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AnalysisRun",
+        "metadata": {"name": name},
+        "spec": {"metrics": [metric]},
+    }
+
+
+def _web_metric(url: str) -> dict[str, Any]:
+    return {
+        "name": "web",
+        "count": 3,
+        "interval": "1s",
+        "successCondition": "result == true",
+        "provider": {"web": {"url": url, "jsonPath": "{$.status.healthy}", "timeoutSeconds": 5}},
+    }
+
+
+def _job_metric(*, fail: bool) -> dict[str, Any]:
+    labels = {"rollouts.test/job-fail": "true"} if fail else {}
+    return {
+        "name": "job",
+        "provider": {
+            "job": {
+                "spec": {
+                    "backoffLimit": 0,
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [{"name": "check", "image": "busybox:1.36", "command": ["true"]}],
+                        },
+                    },
+                }
+            }
+        },
+    }
+
+
+def _wait_for_phase(
+    kubectl: Kubectl, name: str, phase: str, process: ControllerProcess, timeout: float
+) -> dict[str, Any]:
+    def reached() -> dict[str, Any] | None:
+        obj = kubectl.get_or_none("analysisrun", name) or {}
+        return obj if (obj.get("status") or {}).get("phase") == phase else None
+
+    found: dict[str, Any] = wait_for(
+        reached,
+        timeout=timeout,
+        describe=f"analysisrun {name} {phase}",
+        diagnose=diagnosis(kubectl, [f"analysisrun/{name}"], process.log_path),
+    )
+    return found
+
+
+def _event_reasons(kubectl: Kubectl, name: str) -> set[str]:
+    events = kubectl.list("event", f"--field-selector=involvedObject.name={name}")
+    return {e["reason"] for e in events}
+
+
+def test_web_metric_measures_three_times_and_succeeds(
+    start_controller: Callable[..., ControllerProcess],
+    namespace: str,
+    kubectl: Kubectl,
+    crds: list[str],
+    health_server: str,
+) -> None:
+    process = _start(start_controller, namespace)
+    kubectl.apply(_run("web-ok", _web_metric(f"{health_server}/good")))
+    run = _wait_for_phase(kubectl, "web-ok", "Successful", process, START_TIMEOUT + 60)
+    status = run["status"]
+    (result,) = status["metricResults"]
+    assert (result["phase"], result["count"], result["successful"]) == ("Successful", 3, 3)
+    assert [m["value"] for m in result["measurements"]] == ["true", "true", "true"]
+    assert status["startedAt"] and status["completedAt"]
+    assert status["runSummary"]["successful"] == 1
+    assert _Health.hits["/good"] == 3
+    wait_for(
+        lambda: {"MetricSuccessful", "AnalysisRunSuccessful"} <= _event_reasons(kubectl, "web-ok"),
+        timeout=30,
+        describe="Successful events for web-ok",
+    )
+
+
+def test_web_metric_whose_condition_fails_fails_the_run(
+    start_controller: Callable[..., ControllerProcess],
+    namespace: str,
+    kubectl: Kubectl,
+    crds: list[str],
+    health_server: str,
+) -> None:
+    process = _start(start_controller, namespace)
+    kubectl.apply(_run("web-bad", _web_metric(f"{health_server}/bad")))
+    run = _wait_for_phase(kubectl, "web-bad", "Failed", process, START_TIMEOUT + 60)
+    status = run["status"]
+    assert status["message"] == 'Metric "web" assessed Failed due to failed (1) > failureLimit (0)'
+    (result,) = status["metricResults"]
+    assert result["phase"] == "Failed" and result["failed"] == 1
+    assert _Health.hits["/bad"] == 1  # failureLimit 0: the first failure ends the run
+    wait_for(
+        lambda: {"MetricFailed", "AnalysisRunFailed"} <= _event_reasons(kubectl, "web-bad"),
+        timeout=30,
+        describe="Failed events for web-bad",
+    )
+
+
+@pytest.mark.parametrize(("fail", "phase"), [(False, "Successful"), (True, "Failed")])
+def test_job_metric_follows_its_job(
+    start_controller: Callable[..., ControllerProcess],
+    namespace: str,
+    kubectl: Kubectl,
+    crds: list[str],
+    fail: bool,
+    phase: str,
+) -> None:
+    process = _start(start_controller, namespace)
+    name = "job-fail" if fail else "job-ok"
+    kubectl.apply(_run(name, _job_metric(fail=fail)))
+    run = _wait_for_phase(kubectl, name, phase, process, START_TIMEOUT + 90)
+    (measurement,) = run["status"]["metricResults"][0]["measurements"]
+    assert measurement["phase"] == phase
+    job_name = measurement["metadata"]["job-name"]
+    job = kubectl.get("job", job_name)
+    owner = job["metadata"]["ownerReferences"][0]
+    assert (owner["kind"], owner["name"], owner["uid"]) == ("AnalysisRun", name, run["metadata"]["uid"])
