@@ -8,10 +8,10 @@ objects must give a plan with no changes (idempotence; tested with a simulated c
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
 promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
 progressDeadlineAbort, manual pause, scale-down deadlines of the old
-stable, ephemeral metadata, revisionHistoryLimit, status, conditions, phase, events, requeue);
+stable, ephemeral metadata, anti-affinity, revisions, revisionHistoryLimit, status, conditions, phase, events, requeue);
 blue-green lives in :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet
 covered (callers must not rely on it): AnalysisRun / Experiment *creation* (the phases of the
-step's and the background run are inputs), anti-affinity injection, rollbackWindow, restarts,
+step's and the background run are inputs), rollbackWindow, restarts,
 workloadRef, scaleDownDelayRevisionLimit, ping-pong, step plugins, header/mirror routes.
 
 Apply order for the reconciler: create the ReplicaSet, rewrite template metadata, apply scales
@@ -40,6 +40,7 @@ from rollouts.api.defaults import (
 from rollouts.api.rollout import Rollout
 from rollouts.core import abort as abort_reasons
 from rollouts.core import conditions as cond
+from rollouts.core.anti_affinity import injected_term_is_stale, replica_set_affinity
 from rollouts.core.ephemeral import PodMetadata, TemplateMetadataChange, replica_set_metadata_change
 from rollouts.core.history import replica_sets_to_delete
 from rollouts.core.phase import PhaseInputs, rollout_phase
@@ -146,6 +147,9 @@ class Plan:
     #: ``rollout.argoproj.io/revision`` follows the new ReplicaSet's revision. Written with an
     #: update of the Rollout (not its status), before the ReplicaSet scales.
     rollout_annotations: dict[str, str | None] = field(default_factory=dict)
+    #: ReplicaSet name -> the whole ``spec.template.spec.affinity`` to write (None removes it):
+    #: the injected anti-affinity term follows a stable ReplicaSet that changed mid-update.
+    affinity_updates: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     @property
     def changes_cluster(self) -> bool:
@@ -157,6 +161,7 @@ class Plan:
             or self.delete_replica_sets
             or self.template_metadata
             or self.rollout_annotations
+            or self.affinity_updates
         )
 
 
@@ -168,6 +173,10 @@ def new_replica_set_manifest(
     ro: Rollout, template: Mapping[str, Any], pod_hash: str, revision: int, replicas: int
 ) -> dict[str, Any]:
     rs_template = copy.deepcopy(dict(template))
+    stored_stable = (ro.status.stable_rs if ro.status else None) or ""
+    affinity = replica_set_affinity(ro, template, stored_stable, pod_hash)
+    if affinity is not None:
+        rs_template.setdefault("spec", {})["affinity"] = affinity
     meta = rs_template.setdefault("metadata", {})
     meta["labels"] = {**(meta.get("labels") or {}), POD_TEMPLATE_HASH_LABEL: pod_hash}
     selector = ro.spec.selector.to_dict() if ro.spec.selector else {}
@@ -463,7 +472,21 @@ def finish_plan(
         delete_replica_sets=history_deletions(ctx),
         template_metadata=metadata_changes,
         rollout_annotations=dict(rollout_revision_change(ctx.ro.metadata.annotations, ctx.new.revision)),
+        affinity_updates=_affinity_updates(ctx, created),
     )
+
+
+def _affinity_updates(ctx: PlanContext, created: dict[str, Any] | None) -> dict[str, dict[str, Any] | None]:
+    """Rewrite an existing new ReplicaSet's anti-affinity when its term names an outdated stable hash."""
+    template = ctx.ro.spec.template
+    if created is not None or template is None:
+        return {}
+    stored_stable = (ctx.ro.status.stable_rs if ctx.ro.status else None) or ""
+    current = ctx.new.pod_template_hash
+    live = (ctx.new.template.get("spec") or {}).get("affinity")
+    if not injected_term_is_stale(ctx.ro, live, stored_stable, current):
+        return {}
+    return {ctx.new.name: replica_set_affinity(ctx.ro, template, stored_stable, current)}
 
 
 def history_deletions(ctx: PlanContext) -> list[str]:

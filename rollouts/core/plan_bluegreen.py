@@ -18,7 +18,7 @@ selector (initial deploy) and an active Service already on the new pods. Abort: 
 preview Services go back to the stable pods and the new ReplicaSet is scaled down after
 ``abortScaleDownDelaySeconds`` (default 30; 0 keeps it).
 
-Not covered yet: scaleDownDelayRevisionLimit, anti-affinity, ephemeral metadata, fast rollback
+Not covered yet: scaleDownDelayRevisionLimit, fast rollback
 within a scale-down window, AnalysisRun creation (phases are inputs).
 """
 

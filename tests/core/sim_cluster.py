@@ -85,6 +85,12 @@ class SimCluster:
                 annotations.pop("rollout.argoproj.io/ephemeral-metadata", None)
             else:
                 annotations["rollout.argoproj.io/ephemeral-metadata"] = meta.ephemeral_annotation
+        for name, affinity in plan.affinity_updates.items():
+            pod_spec = self.replica_sets[name]["spec"]["template"]["spec"]
+            if affinity is None:
+                pod_spec.pop("affinity", None)
+            else:
+                pod_spec["affinity"] = copy.deepcopy(affinity)
         for name in plan.delete_replica_sets:
             del self.replica_sets[name]
         for change in plan.service_selectors:
