@@ -57,10 +57,28 @@ def _name(obj: dict[str, Any], fallback: str) -> str:
     return name if isinstance(name, str) and name else fallback
 
 
-async def promote(client: Client, namespace: str, name: str, *, full: bool = False) -> str:
+async def promote(
+    client: Client,
+    namespace: str,
+    name: str,
+    *,
+    full: bool = False,
+    skip_current: bool = False,
+    skip_all: bool = False,
+) -> str:
+    from rollouts.cli.patches import PromoteUsageError, skip_step_patches
+
+    if skip_current and skip_all:
+        raise CliError("Cannot use skip-current-step and skip-all-steps flags at the same time")
     rollouts = _res().ROLLOUTS
     rollout = await client.get(rollouts, name, namespace)
-    patches = promote_patches(rollout, full=full)
+    try:
+        if skip_current or skip_all:
+            patches = skip_step_patches(rollout, skip_all=skip_all)
+        else:
+            patches = promote_patches(rollout, full=full)
+    except PromoteUsageError as err:
+        raise CliError(str(err)) from None
     spec_patch = patches.spec
     if patches.status is not None:
         try:

@@ -122,13 +122,35 @@ def cli(
 @cli.command()
 @click.argument("name")
 @click.option("--full", is_flag=True, help="Perform a full promotion, skipping analysis, pauses, and steps.")
+@click.option(
+    "-c",
+    "--skip-current-step",
+    is_flag=True,
+    hidden=True,
+    help="Deprecated: skip the current canary step (use promote without flags).",
+)
+@click.option("-a", "--skip-all-steps", is_flag=True, hidden=True, help="Deprecated: use --full.")
 @pass_app
-def promote(app: App, name: str, full: bool) -> None:
+def promote(app: App, name: str, full: bool, skip_current_step: bool, skip_all_steps: bool) -> None:
     """Promote a rollout paused at a canary step, or a paused blue-green pre-promotion."""
     from rollouts.cli import actions
 
+    if skip_current_step:
+        click.echo(
+            "Flag --skip-current-step has been deprecated, use without the flag instead ex: promote "
+            "ROLLOUT_NAME",
+            err=True,
+        )
+    if skip_all_steps:
+        click.echo("Flag --skip-all-steps has been deprecated, use --full instead", err=True)
     ns = app.namespace
-    click.echo(app.run(lambda c: actions.promote(c, ns, name, full=full)))
+    click.echo(
+        app.run(
+            lambda c: actions.promote(
+                c, ns, name, full=full, skip_current=skip_current_step, skip_all=skip_all_steps
+            )
+        )
+    )
 
 
 @cli.command()

@@ -63,6 +63,28 @@ def _next_step_index(rollout: dict[str, Any]) -> int | None:
     return index + 1 if index < len(canary_steps(rollout) or []) else index
 
 
+class PromoteUsageError(ValueError):
+    """A deprecated skip flag used where upstream refuses it (message verbatim)."""
+
+
+def skip_step_patches(rollout: dict[str, Any], *, skip_all: bool) -> PromotePatches:
+    """The deprecated ``--skip-current-step`` / ``--skip-all-steps``: only the step index moves."""
+    steps = canary_steps(rollout)
+    strategy = _dict(_dict(rollout.get("spec")).get("strategy"))
+    if isinstance(strategy.get("blueGreen"), dict):
+        raise PromoteUsageError("Cannot skip steps of a bluegreen rollout. Run without a flags")
+    if steps is not None and not steps:
+        raise PromoteUsageError("Cannot skip steps of a rollout without steps")
+    if skip_all:
+        patch = {"status": {"currentStepIndex": len(steps or [])}}
+        return PromotePatches(None, patch, patch)
+    index = _next_step_index(rollout)
+    if index is None:
+        return PromotePatches(None, None, None)
+    patch = {"status": {"currentStepIndex": index}}
+    return PromotePatches(None, patch, patch)
+
+
 def promote_patches(rollout: dict[str, Any], *, full: bool = False) -> PromotePatches:
     """The patches ``promote [--full]`` sends for this rollout as read."""
     spec = _dict(rollout.get("spec"))

@@ -398,3 +398,21 @@ def test_create_analysis_run_usage(invoke: Invoke) -> None:
     assert both.exit_code == 2 and "one of --from or --from-file must be specified" in both.output
     bad = invoke("create", "analysisrun", "--from", "a", "-a", "novalue")
     assert (bad.exit_code, bad.output) == (1, "Error: arguments must be in the form NAME=VALUE\n")
+
+
+def test_deprecated_skip_flags(fake: FakeClient, invoke: Invoke) -> None:
+    fake.add(ROLLOUTS, rollout(status={"currentStepIndex": 0}))
+    fake.add(ROLLOUTS, rollout("bg", blue_green=True))
+    assert invoke("promote", "-c", "guestbook").exit_code == 0
+    assert invoke("promote", "--skip-all-steps", "guestbook").exit_code == 0
+    assert patches(fake) == [
+        ({"status": {"currentStepIndex": 1}}, "status"),
+        ({"status": {"currentStepIndex": 2}}, "status"),
+    ]
+    refused = invoke("promote", "-a", "bg")
+    assert refused.exit_code == 1
+    assert refused.output.endswith("Error: Cannot skip steps of a bluegreen rollout. Run without a flags\n")
+    both = invoke("promote", "-a", "-c", "guestbook")
+    assert both.output.endswith(
+        "Error: Cannot use skip-current-step and skip-all-steps flags at the same time\n"
+    )
