@@ -56,8 +56,9 @@ def reading_of(body: Any) -> Reading:
 class GraphiteProvider(QueryProvider):
     provider_type = "Graphite"
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, request_timeout: float = TIMEOUT_SECONDS) -> None:
         self._session = session
+        self._request_timeout = request_timeout
 
     async def read(self, run: AnalysisRun, metric: Metric) -> Reading:
         config = metric.provider.graphite if metric.provider else None
@@ -68,7 +69,7 @@ class GraphiteProvider(QueryProvider):
             self._session,
             "GET",
             url,
-            time_limit=TIMEOUT_SECONDS,
+            time_limit=self._request_timeout,
             params=dict(render_params(config.query or "")),
         )
         if answer.status >= 400:

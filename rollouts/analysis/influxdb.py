@@ -95,9 +95,14 @@ class InfluxdbProvider(SecretBackedProvider):
     provider_type = "Influxdb"
 
     def __init__(
-        self, session: aiohttp.ClientSession, secrets: SecretSource | None, controller_namespace: str
+        self,
+        session: aiohttp.ClientSession,
+        secrets: SecretSource | None,
+        controller_namespace: str,
+        request_timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(secrets)
+        self._request_timeout = request_timeout
         self._session = session
         self._controller_namespace = controller_namespace
 
@@ -116,7 +121,7 @@ class InfluxdbProvider(SecretBackedProvider):
             self._session,
             "POST",
             credentials.get("address").rstrip("/") + "/api/v2/query",
-            time_limit=TIMEOUT_SECONDS,
+            time_limit=self._request_timeout,
             params={"org": credentials.get("org")},
             headers={
                 "Authorization": f"Token {credentials.get('authToken')}",

@@ -93,8 +93,9 @@ def _default_start(run: AnalysisRun, metric: Metric, now: datetime, lookback: bo
 class KayentaProvider:
     provider_type = "Kayenta"
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, request_timeout: float = TIMEOUT_SECONDS) -> None:
         self._session = session
+        self._request_timeout = request_timeout
 
     async def run(
         self, run: AnalysisRun, metric: Metric, now: datetime, *, secrets: frozenset[str] = frozenset()
@@ -134,7 +135,7 @@ class KayentaProvider:
             self._session,
             "POST",
             f"{address}/canary/{quote(config_id, safe='')}",
-            time_limit=TIMEOUT_SECONDS,
+            time_limit=self._request_timeout,
             params=params,
             headers={"Content-Type": "application/json"},
             data=json.dumps(payload).encode(),
@@ -152,7 +153,7 @@ class KayentaProvider:
             "configurationAccountName": config.storage_account_name or "",
         }
         answer = await send(
-            self._session, "GET", f"{address}/canaryConfig", time_limit=TIMEOUT_SECONDS, params=params
+            self._session, "GET", f"{address}/canaryConfig", time_limit=self._request_timeout, params=params
         )
         if answer.status != 200:
             raise MeasurementError(f"Invalid Response: HTTP {answer.status}")
@@ -169,7 +170,7 @@ class KayentaProvider:
             config = _config(metric)
             execution_id = (measurement.metadata or {}).get(EXECUTION_ID_KEY, "")
             url = f"{(config.address or '').rstrip('/')}/canary/{quote(execution_id, safe='')}"
-            answer = await send(self._session, "GET", url, time_limit=TIMEOUT_SECONDS)
+            answer = await send(self._session, "GET", url, time_limit=self._request_timeout)
             if answer.status != 200:
                 raise MeasurementError(f"Invalid Response: HTTP {answer.status}")
             body = expect_object(decode_json(answer, "kayenta"), "kayenta")

@@ -58,9 +58,14 @@ class NewRelicProvider(SecretBackedProvider):
     provider_type = "NewRelic"
 
     def __init__(
-        self, session: aiohttp.ClientSession, secrets: SecretSource | None, controller_namespace: str
+        self,
+        session: aiohttp.ClientSession,
+        secrets: SecretSource | None,
+        controller_namespace: str,
+        margin: float = HTTP_MARGIN_SECONDS,
     ) -> None:
         super().__init__(secrets)
+        self._margin = margin
         self._session = session
         self._controller_namespace = controller_namespace
 
@@ -96,7 +101,7 @@ class NewRelicProvider(SecretBackedProvider):
             self._session,
             "POST",
             url,
-            time_limit=timeout + HTTP_MARGIN_SECONDS,
+            time_limit=timeout + self._margin,
             headers=headers,
             data=json.dumps(payload).encode(),
         )

@@ -73,8 +73,10 @@ class WavefrontProvider(SecretBackedProvider):
         clock: Clock,
         secrets: SecretSource | None,
         controller_namespace: str,
+        request_timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(secrets)
+        self._request_timeout = request_timeout
         self._session = session
         self._clock = clock
         self._controller_namespace = controller_namespace
@@ -106,7 +108,7 @@ class WavefrontProvider(SecretBackedProvider):
             self._session,
             "GET",
             base.rstrip("/") + "/api/v2/chart/api",
-            time_limit=TIMEOUT_SECONDS,
+            time_limit=self._request_timeout,
             headers={"Authorization": f"Bearer {credentials.get(address)}"},
             params=params,
         )
