@@ -165,9 +165,8 @@ class PlanApplier:
         if not changed:
             return rollout
         meta = _meta(rollout)
-        return await self._client.patch(
-            ROLLOUTS, str(meta.get("name")), {"metadata": {"annotations": changed}}, str(meta.get("namespace"))
-        )
+        patch = {"metadata": {"annotations": changed}}
+        return await self._client.patch(ROLLOUTS, str(meta.get("name")), patch, str(meta.get("namespace")))
 
     async def _create(
         self, rollout: Mapping[str, Any], manifest: Mapping[str, Any], scale: ScaleChange | None
