@@ -17,14 +17,14 @@ from rollouts.api.experiment import Experiment, ExperimentStatus, TemplateStatus
 from rollouts.api.validation_analysis import validate_experiment
 from rollouts.core.experiment.actions import Actions, PlannedEvent, ScaleReplicaSet, SetScaleDownDeadline
 from rollouts.core.experiment.analysis_runs import AnalysisWorld, reconcile_analysis
-from rollouts.core.experiment.replica_sets import AmbiguousReplicaSets, replica_sets_by_template
+from rollouts.core.experiment.replica_sets import replica_sets_by_template
 from rollouts.core.experiment.state import (
     desired_replicas,
     duration_remaining,
     is_terminating,
     parse_optional_time,
 )
-from rollouts.core.experiment.status import calculate_conditions, calculate_phase
+from rollouts.core.experiment.status import calculate_conditions, calculate_phase, set_invalid_spec
 from rollouts.core.experiment.templates import reconcile_template
 
 # Requeue a hair after a deadline, not on it: the deadline checks are strict ("after"), so a
@@ -74,16 +74,14 @@ def plan_experiment(inputs: ExperimentInputs) -> ExperimentPlan:
     status = old_status.model_copy(deep=True) if old_status is not None else ExperimentStatus()
 
     errors = validate_experiment(experiment)
-    invalid = errors[0].message if errors else None
-    try:
-        owned = replica_sets_by_template(experiment, inputs.replica_sets)
-    except AmbiguousReplicaSets as err:
-        owned, invalid = {}, invalid or str(err)
-
-    if invalid is not None:
-        # Upstream's rule: an invalid spec is never acted on; the experiment errors out.
-        status.phase, status.message = "Error", invalid
+    if errors:
+        # Upstream's rule: an invalid spec is never acted on; only the InvalidSpec condition is
+        # written (the phase is left as it was).
+        set_invalid_spec(status, errors[0].message, now)
     else:
+        # Two ReplicaSets claiming one template raise AmbiguousReplicaSets: the reconcile fails
+        # and is retried, as upstream's does.
+        owned = replica_sets_by_template(experiment, inputs.replica_sets)
         for template in experiment.spec.templates or []:
             ts = reconcile_template(
                 experiment,
@@ -107,7 +105,7 @@ def plan_experiment(inputs: ExperimentInputs) -> ExperimentPlan:
             _set_named(status.analysis_runs, run_status, lambda s: setattr(status, "analysis_runs", s))
         calculate_phase(experiment, status, now)
         _requeue_for_deadlines(experiment, status, now, actions)
-    calculate_conditions(experiment, status, now, invalid)
+        calculate_conditions(experiment, status, now)
 
     new_status = status.to_dict()
     old_dict = old_status.to_dict() if old_status is not None else {}

@@ -184,21 +184,31 @@ def _progressed(experiment: Experiment, status: ExperimentStatus) -> bool:
     )
 
 
-def calculate_conditions(
-    experiment: Experiment, status: ExperimentStatus, now: datetime, invalid_spec: str | None
-) -> None:
-    """The Progressing (and InvalidSpec) conditions, by upstream's precedence."""
-    conditions = [condition_from_dict(c.to_dict(), now) for c in status.conditions or []]
+def _read_conditions(status: ExperimentStatus, now: datetime) -> list[Condition]:
+    return [condition_from_dict(c.to_dict(), now) for c in status.conditions or []]
+
+
+def _write_conditions(status: ExperimentStatus, conditions: list[Condition]) -> None:
+    status.conditions = [ExperimentCondition.model_validate(condition_to_dict(c)) for c in conditions] or None
+
+
+def set_invalid_spec(status: ExperimentStatus, message: str, now: datetime) -> None:
+    """Write the InvalidSpec condition; a new message replaces the old condition outright."""
     invalid = ExperimentConditionType.INVALID_SPEC
-    if invalid_spec is None:
+    conditions = _read_conditions(status, now)
+    current = get_condition(conditions, invalid)
+    if current is not None and current.message != message:
         conditions = remove_condition(conditions, invalid)
-    else:
-        conditions, _ = set_condition(
-            conditions, new_condition(invalid, True, INVALID_SPEC_REASON, invalid_spec, now)
-        )
+    conditions, _ = set_condition(conditions, new_condition(invalid, True, INVALID_SPEC_REASON, message, now))
+    _write_conditions(status, conditions)
+
+
+def calculate_conditions(experiment: Experiment, status: ExperimentStatus, now: datetime) -> None:
+    """The Progressing condition by upstream's precedence (a valid spec clears InvalidSpec)."""
+    conditions = remove_condition(_read_conditions(status, now), ExperimentConditionType.INVALID_SPEC)
     progressing = ExperimentConditionType.PROGRESSING
     name = experiment.name
-    if AnalysisPhase.is_completed(status.phase):
+    if status.phase == AnalysisPhase.SUCCESSFUL:
         cond = new_condition(progressing, False, EXPERIMENT_COMPLETED_REASON, completed_message(name), now)
         conditions, _ = set_condition(conditions, cond)
     elif _progressed(experiment, status):
@@ -218,4 +228,4 @@ def calculate_conditions(
     ):
         cond = new_condition(progressing, True, NEW_RS_AVAILABLE_REASON, running_message(name), now)
         conditions, _ = set_condition(conditions, cond)
-    status.conditions = [ExperimentCondition.model_validate(condition_to_dict(c)) for c in conditions] or None
+    _write_conditions(status, conditions)

@@ -23,13 +23,18 @@ def _template(name: str, args: list[dict[str, Any]] | None = None) -> dict[str, 
     }
 
 
-def test_duplicate_template_names_are_an_invalid_spec_and_nothing_is_created() -> None:
+def test_invalid_spec_is_only_reported_and_a_fixed_spec_proceeds() -> None:
     world = World(experiment_doc(templates=[template_doc("a"), template_doc("a")]))
     plan = world.step()
     assert plan.create_replica_sets == []
-    assert plan.status["phase"] == "Error"
+    assert "phase" not in plan.status  # upstream writes only the condition
     cond = plan.status["conditions"][0]
     assert (cond["type"], cond["status"], cond["reason"]) == ("InvalidSpec", "True", "InvalidSpec")
+    assert cond["message"] == "Experiment ex has repeated template name 'a' in templates"
+    world.experiment["spec"]["templates"][1]["name"] = "b"
+    plan = world.step()
+    assert [rs["metadata"]["name"] for rs in plan.create_replica_sets] == ["ex-a", "ex-b"]
+    assert all(c["type"] != "InvalidSpec" for c in plan.status["conditions"])
 
 
 def test_missing_analysis_template_is_an_error_before_anything_runs() -> None:

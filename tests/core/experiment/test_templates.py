@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from rollouts.core.conditions import parse_time
+from rollouts.core.experiment.replica_sets import AmbiguousReplicaSets
 from rollouts.core.pod_hash import pod_template_hash
 from tests.core.experiment.world import T0, World, experiment_doc, template_doc
 
@@ -143,3 +146,25 @@ def test_unchanged_world_gives_an_unchanged_status() -> None:
     world.run_until(lambda: world.phase == "Running")
     world.step()
     assert world.step().status_changed is False
+
+
+def test_two_replica_sets_claiming_one_template_fail_the_pass() -> None:
+    world = World(experiment_doc(templates=[template_doc("a")]))
+    world.step()
+    twin = copy.deepcopy(world.replica_sets["ex-a"])
+    twin["metadata"]["name"] = "ex-a-twin"
+    world.replica_sets["ex-a-twin"] = twin
+    with pytest.raises(
+        AmbiguousReplicaSets, match="multiple ReplicaSets match single experiment template: a"
+    ):
+        world.plan()
+
+
+def test_replica_sets_of_other_owners_are_ignored() -> None:
+    world = World(experiment_doc(templates=[template_doc("a")]))
+    world.step()
+    stranger = copy.deepcopy(world.replica_sets["ex-a"])
+    stranger["metadata"]["ownerReferences"][0]["uid"] = "someone-else"
+    world.replica_sets = {"ex-a": stranger}
+    plan = world.plan()
+    assert [rs["metadata"]["name"] for rs in plan.create_replica_sets] == ["ex-a"]
