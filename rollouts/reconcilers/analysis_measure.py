@@ -12,6 +12,11 @@ Invariants:
 * a provider call is also bounded here (``backstop_seconds``), in case a provider's own
   timeout fails; cancellation of the reconcile itself still propagates;
 * secret values never leave this function unredacted in a message, value or metadata.
+
+:func:`collect_garbage` is upstream's ``garbageCollectMeasurements`` hook: when a metric holds
+more measurements than it keeps (the core trims the list), a provider that leaves objects
+behind (Job) deletes the ones beyond the limit. A failure is logged, never raised (upstream
+logs it and carries on: the next trim retries).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from datetime import datetime
 import structlog
 
 from rollouts.analysis.measuring import redact
-from rollouts.api.analysis import AnalysisPhase, AnalysisRun, Measurement, Metric
+from rollouts.api.analysis import AnalysisPhase, AnalysisRun, AnalysisRunStatus, Measurement, Metric
 from rollouts.clock import Clock
+from rollouts.core.analysis.selection import measurement_limit
 from rollouts.core.conditions import format_time
 from rollouts.reconcilers.analysis_providers import ProviderLookup
 
@@ -110,3 +116,21 @@ def _redacted(measurement: Measurement, secrets: tuple[str, ...]) -> Measurement
     if clean.metadata:
         clean.metadata = {key: redact(value, secrets) for key, value in clean.metadata.items()}
     return clean
+
+
+async def collect_garbage(
+    run: AnalysisRun, metrics: list[Metric], status: AnalysisRunStatus, providers: ProviderLookup
+) -> None:
+    """Let providers delete what they created for measurements beyond each metric's limit."""
+    counts = {r.name: len(r.measurements or []) for r in status.metric_results or []}
+    for metric in metrics:
+        limit = measurement_limit(run.spec, metric.name or "")
+        if counts.get(metric.name, 0) <= limit:
+            continue
+        try:
+            provider = providers(run, metric)
+            collect = getattr(provider, "garbage_collect", None)
+            if collect is not None:
+                await collect(run, limit)
+        except Exception as exc:
+            log.warning("garbage collection failed", metric=metric.name, error=str(exc) or type(exc).__name__)

@@ -6,6 +6,9 @@ reconciler calls, so that it depends on a contract rather than on one provider's
 * ``run`` takes a new measurement of the (argument-resolved) metric and returns it with its phase
   decided — Running with ``resumeAt`` for asynchronous providers (Job, Kayenta…);
 * ``resume`` polls an in-flight measurement; ``terminate`` stops one (the run is terminating);
+* optionally ``async garbage_collect(run, limit)`` deletes what the provider created for
+  measurements beyond the newest ``limit`` (the Job provider's Jobs); it is called when the
+  metric's measurement history is trimmed;
 * every call bounds its own network time and reports failure as an Error measurement; the
   reconciler still turns an exception into an Error measurement rather than losing the run.
 

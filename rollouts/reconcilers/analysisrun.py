@@ -61,7 +61,12 @@ from rollouts.reconcilers.analysis_args import (
     substitute,
 )
 from rollouts.reconcilers.analysis_events import Event, metric_completed, run_completed
-from rollouts.reconcilers.analysis_measure import DEFAULT_CONCURRENCY, MeasurementJob, take_measurements
+from rollouts.reconcilers.analysis_measure import (
+    DEFAULT_CONCURRENCY,
+    MeasurementJob,
+    collect_garbage,
+    take_measurements,
+)
 from rollouts.reconcilers.analysis_providers import (
     MeasurementProvider,
     ProviderScope,
@@ -222,9 +227,10 @@ class AnalysisRunController:
                 measurements = await take_measurements(
                     run, jobs, lookup, self._clock, args.secrets, limit=self._concurrency
                 )
-            now = self._clock.now()
-            recorded = _recorded(scheduled, tasks, measurements, now)
-            scheduled = scheduled.model_copy(update={"status": recorded})
+                now = self._clock.now()
+                recorded = _recorded(scheduled, tasks, measurements, now)
+                scheduled = scheduled.model_copy(update={"status": recorded})
+                await collect_garbage(run, [job.metric for job in jobs], recorded, lookup)
         plan = assess_run(scheduled, now)
         await self._announce(obj, status, plan)
         await self._write_status(obj, plan.status)

@@ -466,3 +466,28 @@ async def test_the_provider_scope_is_opened_only_to_measure_and_closed_after() -
     assert log == ["open", "close"]
     await h.reconcile()  # nothing due: no scope opened
     assert log == ["open", "close"]
+
+
+async def test_providers_collect_garbage_when_the_history_is_trimmed() -> None:
+    h = Harness()
+    h.create(
+        {
+            "metrics": [web_metric(count=4, interval="1s", successCondition="result > 5")],
+            "measurementRetention": [{"metricName": "m", "limit": 2}],
+        }
+    )
+    h.provider.script["m"] = [10, 10, 10]
+    collected: list[int] = []
+
+    async def garbage_collect(run: object, limit: int) -> None:
+        collected.append(limit)
+
+    h.provider.garbage_collect = garbage_collect  # type: ignore[attr-defined]
+    await h.reconcile()
+    await h.clock.advance(1.5)
+    await h.reconcile_when_ready()
+    assert collected == []  # two measurements: within the limit
+    await h.clock.advance(1.5)
+    await h.reconcile_when_ready()
+    assert collected == [2]
+    assert len(h.status["metricResults"][0]["measurements"]) == 2
