@@ -10,9 +10,11 @@ Design: every router is split in two.
   satisfies it), calls the pure part and writes the result back. Each applier implements the
   :class:`~rollouts.trafficrouting.router.TrafficRouter` protocol the Rollout reconciler calls.
 
-Shared pieces: :mod:`.router` (the protocol, the client protocol, the error type),
-:mod:`.weights` (stable = 100 - canary - Σ additional; the ``status.canary.weights`` helper),
+Shared pieces: :mod:`.router` (the protocol, the client protocol, the error type), :mod:`.base`
+(the appliers' no-op defaults), :mod:`.config` (reading a router's block of the Rollout),
+:mod:`.weights` (stable = 100 - canary - sum(additional); the ``status.canary.weights`` helper),
 :mod:`.ownership` (the controller owner reference to the Rollout), :mod:`.resources` (the
 third-party kinds), :mod:`.matches` (setHeaderRoute / setMirrorRoute match conversion),
+:mod:`.patching` and :mod:`.applying` (minimal merge patches with a resourceVersion precondition),
 :mod:`.factory` (the routers configured on a Rollout).
 """

@@ -10,29 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
-from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
+from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s.resources import INGRESSES
 from rollouts.trafficrouting import alb_objects as objects
 from rollouts.trafficrouting.applying import patch_towards
-from rollouts.trafficrouting.router import RouterClient
+from rollouts.trafficrouting.base import RouterBase
 
 TYPE = "ALB"
 
 
-class ALBRouter:
-    def __init__(self, client: RouterClient, rollout: Rollout) -> None:
-        self._client = client
-        self._rollout = rollout
-
+class ALBRouter(RouterBase):
     def type(self) -> str:
         return TYPE
-
-    async def update_hash(
-        self, canary_hash: str, stable_hash: str, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> None:
-        return None
 
     async def set_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
@@ -43,14 +33,6 @@ class ALBRouter:
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
         await self._each(lambda i: objects.with_header_route(self._rollout, i, route))
-
-    async def set_mirror_route(self, route: SetMirrorRoute) -> None:
-        return None  # ALB cannot mirror; validation rejects the step
-
-    async def verify_weight(
-        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> bool | None:
-        return None  # needs the AWS ELBv2 API, which this router does not call
 
     async def remove_managed_routes(self) -> None:
         await self._each(lambda i: objects.without_managed_routes(self._rollout, i))

@@ -28,6 +28,7 @@ from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute
 from rollouts.api.traffic_routing import ALBTrafficRouting
+from rollouts.trafficrouting.config import managed_route_names, plural_or_single, router_block
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
 
@@ -37,18 +38,13 @@ MAX_STICKINESS_SECONDS = 604800  # the AWS API bound: 7 days
 
 
 def alb_config(rollout: Rollout) -> ALBTrafficRouting:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
-    if routing is None or routing.alb is None:
-        raise TrafficRoutingError("rollout has no spec.strategy.canary.trafficRouting.alb")
-    return routing.alb
+    block: ALBTrafficRouting = router_block(rollout, "alb", "alb")
+    return block
 
 
 def ingress_names(rollout: Rollout) -> list[str]:
     alb = alb_config(rollout)
-    if alb.ingresses:
-        return list(alb.ingresses)
-    return [alb.ingress] if alb.ingress else []
+    return plural_or_single(alb.ingresses, alb.ingress)
 
 
 def action_service(rollout: Rollout) -> str:
@@ -175,10 +171,8 @@ def with_header_route(rollout: Rollout, ingress: dict[str, Any], route: SetHeade
 
 
 def without_managed_routes(rollout: Rollout, ingress: dict[str, Any]) -> dict[str, Any]:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
     result = ingress
-    for name in routing.managed_route_names() if routing else []:
+    for name in managed_route_names(rollout):
         result = _without_header_route(rollout, result, name)
     return result
 
@@ -207,9 +201,7 @@ def _has_service(ingress: dict[str, Any], service: str) -> bool:
 
 def _managed_paths_first(rollout: Rollout, rules: list[dict[str, Any]]) -> None:
     """Header-route paths lead each rule, in managedRoutes order (the ALB evaluates in order)."""
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
-    order = routing.managed_route_names() if routing else []
+    order = managed_route_names(rollout)
     for rule in rules:
         paths = (rule.get("http") or {}).get("paths")
         if not paths:

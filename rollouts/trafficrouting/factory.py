@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rollouts.api.rollout import Rollout
 from rollouts.trafficrouting.alb import ALBRouter
+from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME as GATEWAY_API_PLUGIN
 from rollouts.trafficrouting.istio import IstioRouter
@@ -25,8 +26,7 @@ def routers_for(
     Raises TrafficRoutingError for a router this controller does not implement yet, rather than
     silently leaving its traffic where it is.
     """
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
+    routing = traffic_routing(rollout)
     if routing is None:
         return []
     routers: list[TrafficRouter] = []

@@ -5,30 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
-from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
+from rollouts.api.steps import SetHeaderRoute
 from rollouts.trafficrouting import gatewayapi_objects as objects
 from rollouts.trafficrouting.applying import patch_towards
+from rollouts.trafficrouting.base import RouterBase
 from rollouts.trafficrouting.resources import HTTP_ROUTES
-from rollouts.trafficrouting.router import RouterClient
 
 TYPE = "GatewayAPI"
 _PATCHED = ("metadata.annotations", "spec")
 
 
-class GatewayAPIRouter:
-    def __init__(self, client: RouterClient, rollout: Rollout) -> None:
-        self._client = client
-        self._rollout = rollout
-
+class GatewayAPIRouter(RouterBase):
     def type(self) -> str:
         return TYPE
-
-    async def update_hash(
-        self, canary_hash: str, stable_hash: str, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> None:
-        return None
 
     async def set_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
@@ -39,9 +29,6 @@ class GatewayAPIRouter:
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
         await self._each(lambda r: objects.set_header_route(self._rollout, r, route), headers_only=True)
-
-    async def set_mirror_route(self, route: SetMirrorRoute) -> None:
-        return None  # not implemented yet (upstream's plugin uses a RequestMirror filter)
 
     async def verify_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()

@@ -26,6 +26,7 @@ from typing import Any
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute
+from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.matches import as_regex
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
@@ -42,8 +43,7 @@ class RouteRef:
 
 
 def http_route_refs(rollout: Rollout) -> list[RouteRef]:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
+    routing = traffic_routing(rollout)
     config = (routing.plugins or {}).get(PLUGIN_NAME) if routing else None
     if not isinstance(config, dict):
         raise TrafficRoutingError(f"rollout has no trafficRouting.plugins[{PLUGIN_NAME!r}] object")

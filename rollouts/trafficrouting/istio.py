@@ -12,6 +12,7 @@ from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.api.traffic_routing import IstioVirtualService
 from rollouts.trafficrouting import istio_objects as objects
 from rollouts.trafficrouting.applying import patch_towards
+from rollouts.trafficrouting.base import RouterBase
 from rollouts.trafficrouting.resources import DEFAULT_ISTIO_VERSION, destination_rules, virtual_services
 from rollouts.trafficrouting.router import RouterClient
 
@@ -20,12 +21,11 @@ TYPE = "Istio"
 Transform = Callable[[IstioVirtualService, dict[str, Any]], dict[str, Any]]
 
 
-class IstioRouter:
+class IstioRouter(RouterBase):
     def __init__(
         self, client: RouterClient, rollout: Rollout, api_version: str = DEFAULT_ISTIO_VERSION
     ) -> None:
-        self._client = client
-        self._rollout = rollout
+        super().__init__(client, rollout)
         self._vs = virtual_services(api_version)
         self._dr = destination_rules(api_version)
 

@@ -30,6 +30,7 @@ from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.api.traffic_routing import IstioTrafficRouting, IstioVirtualService, TCPRoute, TLSRoute
+from rollouts.trafficrouting.config import managed_route_names, plural_or_single, router_block
 from rollouts.trafficrouting.matches import string_match
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
@@ -39,18 +40,13 @@ MANAGED_BY_ANNOTATION = "argo-rollouts.argoproj.io/managed-by-rollouts"
 
 
 def istio_config(rollout: Rollout) -> IstioTrafficRouting:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
-    if routing is None or routing.istio is None:
-        raise TrafficRoutingError("rollout has no spec.strategy.canary.trafficRouting.istio")
-    return routing.istio
+    block: IstioTrafficRouting = router_block(rollout, "istio", "istio")
+    return block
 
 
 def virtual_service_refs(rollout: Rollout) -> list[IstioVirtualService]:
     istio = istio_config(rollout)
-    if istio.virtual_services:
-        return list(istio.virtual_services)
-    return [istio.virtual_service] if istio.virtual_service else []
+    return plural_or_single(istio.virtual_services, istio.virtual_service)
 
 
 def split_name(ref: str, default_namespace: str) -> tuple[str, str]:
@@ -257,9 +253,7 @@ def destination_rule_with_hashes(
 
 
 def _managed_names(rollout: Rollout) -> list[str]:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
-    return routing.managed_route_names() if routing else []
+    return managed_route_names(rollout)
 
 
 def _selected_http(

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
-from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
+from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s.errors import is_already_exists
 from rollouts.k8s.resources import INGRESSES
 from rollouts.trafficrouting import nginx_objects as objects
 from rollouts.trafficrouting.applying import get_or_none, patch_towards
+from rollouts.trafficrouting.base import RouterBase
 from rollouts.trafficrouting.ownership import controlled_by
 from rollouts.trafficrouting.router import RouterClient, TrafficRoutingError
 
@@ -18,19 +19,13 @@ TYPE = "Nginx"
 _PATCHED = ("metadata.annotations", "spec")
 
 
-class NginxRouter:
+class NginxRouter(RouterBase):
     def __init__(self, client: RouterClient, rollout: Rollout) -> None:
-        self._client = client
-        self._rollout = rollout
+        super().__init__(client, rollout)
         self._prefix = objects.annotation_prefix(rollout)
 
     def type(self) -> str:
         return TYPE
-
-    async def update_hash(
-        self, canary_hash: str, stable_hash: str, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> None:
-        return None  # NGINX splits by Service, not by pod-template-hash
 
     async def set_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
@@ -42,9 +37,6 @@ class NginxRouter:
         header = objects.header_annotations(self._prefix, route)
         for stable_name in objects.stable_ingress_names(self._rollout):
             await self._reconcile(stable_name, header=header)
-
-    async def set_mirror_route(self, route: SetMirrorRoute) -> None:
-        return None  # ingress-nginx has no mirror canary; validation rejects the step
 
     async def verify_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()

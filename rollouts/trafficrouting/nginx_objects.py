@@ -25,6 +25,7 @@ from rollouts.api.defaults import max_traffic_weight_or_default, nginx_annotatio
 from rollouts.api.rollout import Rollout
 from rollouts.api.steps import SetHeaderRoute
 from rollouts.api.traffic_routing import NginxTrafficRouting
+from rollouts.trafficrouting.config import plural_or_single, router_block
 from rollouts.trafficrouting.matches import as_regex
 from rollouts.trafficrouting.ownership import rollout_owner_reference
 from rollouts.trafficrouting.router import TrafficRoutingError
@@ -42,9 +43,7 @@ def canary_ingress_name(rollout_name: str, stable_ingress: str) -> str:
 
 def stable_ingress_names(rollout: Rollout) -> list[str]:
     nginx = _nginx(rollout)
-    if nginx.stable_ingresses:
-        return list(nginx.stable_ingresses)
-    return [nginx.stable_ingress] if nginx.stable_ingress else []
+    return plural_or_single(nginx.stable_ingresses, nginx.stable_ingress)
 
 
 def annotation_prefix(rollout: Rollout) -> str:
@@ -153,8 +152,5 @@ def canary_weight_of(canary_ingress: dict[str, Any], prefix: str) -> int | None:
 
 
 def _nginx(rollout: Rollout) -> NginxTrafficRouting:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
-    if routing is None or routing.nginx is None:
-        raise TrafficRoutingError("rollout has no spec.strategy.canary.trafficRouting.nginx")
-    return routing.nginx
+    block: NginxTrafficRouting = router_block(rollout, "nginx", "nginx")
+    return block

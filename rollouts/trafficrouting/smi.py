@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
-from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.trafficrouting import smi_objects as objects
 from rollouts.trafficrouting.applying import get_or_none, patch_towards
+from rollouts.trafficrouting.base import RouterBase
 from rollouts.trafficrouting.ownership import controlled_by
 from rollouts.trafficrouting.resources import DEFAULT_SMI_VERSION, traffic_splits
 from rollouts.trafficrouting.router import RouterClient, TrafficRoutingError
@@ -16,22 +16,16 @@ from rollouts.trafficrouting.router import RouterClient, TrafficRoutingError
 TYPE = "SMI"
 
 
-class SMIRouter:
+class SMIRouter(RouterBase):
     def __init__(
         self, client: RouterClient, rollout: Rollout, api_version: str = DEFAULT_SMI_VERSION
     ) -> None:
-        self._client = client
-        self._rollout = rollout
+        super().__init__(client, rollout)
         self._version = api_version
         self._res = traffic_splits(api_version)
 
     def type(self) -> str:
         return TYPE
-
-    async def update_hash(
-        self, canary_hash: str, stable_hash: str, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> None:
-        return None
 
     async def set_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
@@ -49,12 +43,6 @@ class SMIRouter:
             raise TrafficRoutingError(f"Rollout does not own TrafficSplit `{name}`")
         await patch_towards(self._client, self._res, current, desired, ns, sections=("spec",))
 
-    async def set_header_route(self, route: SetHeaderRoute) -> None:
-        return None  # SMI TrafficSplit has no header matching; validation rejects the step
-
-    async def set_mirror_route(self, route: SetMirrorRoute) -> None:
-        return None
-
     async def verify_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
     ) -> bool | None:
@@ -64,6 +52,3 @@ class SMIRouter:
         return live is not None and objects.carries_weights(
             live, self._rollout, desired_weight, additional_destinations
         )
-
-    async def remove_managed_routes(self) -> None:
-        return None

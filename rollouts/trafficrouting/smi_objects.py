@@ -14,18 +14,15 @@ from typing import Any
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.traffic_routing import SMITrafficRouting
+from rollouts.trafficrouting.config import router_block
 from rollouts.trafficrouting.ownership import rollout_owner_reference
 from rollouts.trafficrouting.resources import SMI_GROUP
-from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
 
 
 def smi_config(rollout: Rollout) -> SMITrafficRouting:
-    canary = rollout.canary
-    routing = canary.traffic_routing if canary else None
-    if routing is None or routing.smi is None:
-        raise TrafficRoutingError("rollout has no spec.strategy.canary.trafficRouting.smi")
-    return routing.smi
+    block: SMITrafficRouting = router_block(rollout, "smi", "smi")
+    return block
 
 
 def traffic_split_name(rollout: Rollout) -> str:
