@@ -12,8 +12,21 @@ from rollouts.clock import FakeClock
 from rollouts.informers.handlers import FuncHandler
 from rollouts.informers.store import Store, object_key
 from rollouts.k8s.errors import ApiError
-from rollouts.k8s.resources import ANALYSIS_RUNS, EXPERIMENTS, REPLICASETS, SERVICES, Resource
-from rollouts.reconcilers.experiment import ExperimentController, ExperimentInformers
+from rollouts.k8s.resources import (
+    ANALYSIS_RUNS,
+    ANALYSIS_TEMPLATES,
+    CLUSTER_ANALYSIS_TEMPLATES,
+    EXPERIMENTS,
+    REPLICASETS,
+    SERVICES,
+    Resource,
+)
+from rollouts.metrics import ControllerMetrics
+from rollouts.reconcilers.experiment import (
+    ExperimentController,
+    ExperimentInformers,
+    new_experiment_controller,
+)
 from rollouts.workqueue import RateLimitingQueue
 from tests.core.experiment.world import T0, experiment_doc, template_doc
 
@@ -362,4 +375,38 @@ def test_resources_used_are_the_upstream_kinds() -> None:
         "ReplicaSet",
         "AnalysisRun",
         "Service",
+    )
+
+
+def test_factory_wires_the_shared_informers_with_the_instance_selector() -> None:
+    asked: list[tuple[str, str | None]] = []
+
+    class Factory:
+        def informer(self, res: Resource, *, label_selector: str | None = None) -> FakeInformer:
+            asked.append((res.plural, label_selector))
+            return FakeInformer()
+
+        def replicasets(self) -> FakeInformer:
+            asked.append(("replicasets", "rollouts-pod-template-hash"))
+            return FakeInformer()
+
+    controller = new_experiment_controller(
+        client=FakeClient({}),
+        informers=Factory(),
+        clock=FakeClock(start=T0),
+        metrics=ControllerMetrics("v0"),
+        threads=7,
+        label_selector="!argo-rollouts.argoproj.io/controller-instance-id",
+    )
+    assert controller.threads == 7
+    selector = "!argo-rollouts.argoproj.io/controller-instance-id"
+    assert sorted(asked) == sorted(
+        [
+            (EXPERIMENTS.plural, selector),
+            ("replicasets", "rollouts-pod-template-hash"),
+            (ANALYSIS_RUNS.plural, selector),
+            (SERVICES.plural, None),
+            (ANALYSIS_TEMPLATES.plural, None),
+            (CLUSTER_ANALYSIS_TEMPLATES.plural, None),
+        ]
     )
