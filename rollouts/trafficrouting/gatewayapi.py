@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rollouts.api.rollout_status import WeightDestination
-from rollouts.api.steps import SetHeaderRoute
+from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.trafficrouting import gatewayapi_objects as objects
 from rollouts.trafficrouting.applying import patch_towards
 from rollouts.trafficrouting.base import RouterBase
@@ -29,6 +29,9 @@ class GatewayAPIRouter(RouterBase):
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
         await self._each(lambda r: objects.set_header_route(self._rollout, r, route), headers_only=True)
+
+    async def set_mirror_route(self, route: SetMirrorRoute) -> None:
+        await self._each(lambda r: objects.set_mirror_route(self._rollout, r, route), headers_only=True)
 
     async def verify_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()

@@ -9,6 +9,9 @@ weight and one named like the stable Service ``100 - w - Σ additional``.
 
 Header routes are extra rules appended after the user's rules: the matches of the first rule that
 reaches the canary Service, each with the step's headers added, sending everything to canary.
+Mirror routes are extra rules too: the step's matches (method, path, headers), the primary rule's
+backendRefs (so the split still applies) and a ``RequestMirror`` filter copying ``percentage`` %
+of the requests to the canary Service.
 Gateway API rules are unnamed, so the route names are kept in the annotation
 ``rollouts.argoproj.io/gatewayapi-managed-routes`` (a JSON list): invariant — the last
 ``len(list)`` rules are the managed ones, in that order. (Upstream's plugin keeps rule indexes in
@@ -25,7 +28,7 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
-from rollouts.api.steps import SetHeaderRoute
+from rollouts.api.steps import RouteMatch, SetHeaderRoute, SetMirrorRoute, StringMatch
 from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.matches import as_regex
 from rollouts.trafficrouting.router import TrafficRoutingError
@@ -87,8 +90,14 @@ def set_weights(
     rules = (result.get("spec") or {}).get("rules") or []
     managed = len(managed_names(route))
     user_rules = rules[: len(rules) - managed] if managed else rules
+    # Mirror rules carry the split too (their requests still go to canary/stable), header rules don't.
+    mirrors = [
+        r
+        for r in rules[len(user_rules) :]
+        if any(f.get("type") == "RequestMirror" for f in r.get("filters") or [])
+    ]
     touched = False
-    for rule in user_rules:
+    for rule in user_rules + mirrors:
         for ref in rule.get("backendRefs") or []:
             if ref.get("name") == canary_svc:
                 ref["weight"] = desired_weight
@@ -129,23 +138,8 @@ def set_header_route(rollout: Rollout, route: dict[str, Any], step: SetHeaderRou
         return _with_names(result, names)
     canary_svc, _ = _services(rollout)
     rules = result.setdefault("spec", {}).setdefault("rules", [])
-    user_rules = rules[: len(rules) - len(names)] if names else rules
-    primary = next(
-        (r for r in user_rules if any(b.get("name") == canary_svc for b in r.get("backendRefs") or [])), None
-    )
-    if primary is None:
-        raise TrafficRoutingError(f"no HTTPRoute rule has a backendRef to the canary service {canary_svc!r}")
-    headers = []
-    for m in step.match:
-        value = m.header_value
-        if value is not None and value.exact is None:
-            headers.append(
-                {"type": "RegularExpression", "name": m.header_name or "", "value": as_regex(value)}
-            )
-        else:
-            headers.append(
-                {"type": "Exact", "name": m.header_name or "", "value": (value.exact or "") if value else ""}
-            )
+    primary = _primary_rule(rollout, rules[: len(rules) - len(names)] if names else rules)
+    headers = [_header_match(m.header_name or "", m.header_value) for m in step.match]
     matches = []
     for match in primary.get("matches") or [{}]:
         new_match = copy.deepcopy(match)
@@ -155,6 +149,63 @@ def set_header_route(rollout: Rollout, route: dict[str, Any], step: SetHeaderRou
     canary_ref.pop("weight", None)
     rules.append({"matches": matches, "backendRefs": [canary_ref]})
     return _with_names(result, [*names, name])
+
+
+def set_mirror_route(rollout: Rollout, route: dict[str, Any], step: SetMirrorRoute) -> dict[str, Any]:
+    """Add, replace or (no ``match``) remove the managed mirror rule ``step.name``."""
+    name = step.name or ""
+    result, names = _without_managed(route, {name})
+    if not step.match:
+        return _with_names(result, names)
+    rules = result.setdefault("spec", {}).setdefault("rules", [])
+    primary = _primary_rule(rollout, rules[: len(rules) - len(names)] if names else rules)
+    canary_svc, _ = _services(rollout)
+    canary_ref = next(b for b in primary["backendRefs"] if b.get("name") == canary_svc)
+    mirror_ref = {k: v for k, v in canary_ref.items() if k in ("group", "kind", "name", "namespace", "port")}
+    mirror: dict[str, Any] = {"backendRef": mirror_ref}
+    if step.percentage is not None:
+        mirror["percent"] = step.percentage
+    rules.append(
+        {
+            "matches": [_http_match(m) for m in step.match],
+            "filters": [{"type": "RequestMirror", "requestMirror": mirror}],
+            "backendRefs": copy.deepcopy(primary["backendRefs"]),
+        }
+    )
+    return _with_names(result, [*names, name])
+
+
+def _http_match(match: RouteMatch) -> dict[str, Any]:
+    """A setMirrorRoute match as an HTTPRouteMatch (prefix headers/methods become regexes)."""
+    out: dict[str, Any] = {}
+    if match.path is not None:
+        if match.path.exact is not None:
+            out["path"] = {"type": "Exact", "value": match.path.exact}
+        elif match.path.prefix is not None:
+            out["path"] = {"type": "PathPrefix", "value": match.path.prefix}
+        else:
+            out["path"] = {"type": "RegularExpression", "value": as_regex(match.path)}
+    if match.method is not None:
+        if match.method.exact is None:
+            raise TrafficRoutingError("Gateway API matches the HTTP method exactly only")
+        out["method"] = match.method.exact
+    if match.headers:
+        out["headers"] = [_header_match(name, value) for name, value in match.headers.items()]
+    return out
+
+
+def _header_match(name: str, value: StringMatch | None) -> dict[str, str]:
+    if value is not None and value.exact is None:
+        return {"type": "RegularExpression", "name": name, "value": as_regex(value)}
+    return {"type": "Exact", "name": name, "value": (value.exact or "") if value else ""}
+
+
+def _primary_rule(rollout: Rollout, user_rules: list[dict[str, Any]]) -> dict[str, Any]:
+    canary_svc, _ = _services(rollout)
+    for rule in user_rules:
+        if any(b.get("name") == canary_svc for b in rule.get("backendRefs") or []):
+            return rule
+    raise TrafficRoutingError(f"no HTTPRoute rule has a backendRef to the canary service {canary_svc!r}")
 
 
 def remove_managed_routes(route: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from rollouts.api.steps import SetHeaderRoute
+from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.trafficrouting import gatewayapi_objects as gw
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.resources import HTTP_ROUTES
@@ -147,3 +147,55 @@ async def test_header_routes_skip_routes_without_use_header_routes() -> None:
     await router.set_header_route(header("h1", {"exact": "yes"}))
     assert len(client.stored(HTTP_ROUTES, "a")["spec"]["rules"]) == 2
     assert len(client.stored(HTTP_ROUTES, "b")["spec"]["rules"]) == 1
+
+
+def mirror(percentage: int | None = 25) -> SetMirrorRoute:
+    return SetMirrorRoute.model_validate(
+        {
+            "name": "h2",
+            "percentage": percentage,
+            "match": [
+                {
+                    "method": {"exact": "GET"},
+                    "path": {"prefix": "/api"},
+                    "headers": {"X-Env": {"regex": "dev|qa"}},
+                }
+            ],
+        }
+    )
+
+
+def test_mirror_rule_mirrors_to_canary_keeps_the_split_and_follows_later_weights() -> None:
+    r = ro()
+    got = gw.set_mirror_route(r, gw.set_weights(r, http_route(), 10), mirror())
+    assert got["spec"]["rules"][1] == {
+        "matches": [
+            {
+                "path": {"type": "PathPrefix", "value": "/api"},
+                "method": "GET",
+                "headers": [{"type": "RegularExpression", "name": "X-Env", "value": "dev|qa"}],
+            }
+        ],
+        "filters": [
+            {
+                "type": "RequestMirror",
+                "requestMirror": {"backendRef": {"name": "canary-svc", "port": 80}, "percent": 25},
+            }
+        ],
+        "backendRefs": [
+            {"name": "stable-svc", "port": 80, "weight": 90},
+            {"name": "canary-svc", "port": 80, "weight": 10},
+        ],
+    }
+    later = gw.set_weights(r, got, 40)
+    assert [b["weight"] for b in later["spec"]["rules"][1]["backendRefs"]] == [60, 40]
+    assert (
+        gw.set_mirror_route(r, got, SetMirrorRoute(name="h2"))["spec"]
+        == gw.set_weights(r, http_route(), 10)["spec"]
+    )
+
+
+def test_mirror_method_must_be_exact() -> None:
+    step = SetMirrorRoute.model_validate({"name": "h2", "match": [{"method": {"prefix": "G"}}]})
+    with pytest.raises(TrafficRoutingError, match="method exactly"):
+        gw.set_mirror_route(ro(), http_route(), step)
