@@ -127,9 +127,20 @@ def _wait_for_phase(
     return found
 
 
-def _event_reasons(kubectl: Kubectl, name: str) -> set[str]:
-    events = kubectl.list("event", f"--field-selector=involvedObject.name={name}")
-    return {e["reason"] for e in events}
+def _wait_for_events(kubectl: Kubectl, name: str, *reasons: str) -> None:
+    def arrived() -> bool:
+        events = kubectl.list("event", f"--field-selector=involvedObject.name={name}")
+        return set(reasons) <= {e["reason"] for e in events}
+
+    wait_for(arrived, timeout=30, describe=f"events {reasons} for {name}")
+
+
+def _web_run(
+    start_controller: Callable[..., ControllerProcess], namespace: str, kubectl: Kubectl, name: str, url: str
+) -> ControllerProcess:
+    process = _start(start_controller, namespace)
+    kubectl.apply(_run(name, _web_metric(url)))
+    return process
 
 
 def test_web_metric_measures_three_times_and_succeeds(
@@ -139,8 +150,7 @@ def test_web_metric_measures_three_times_and_succeeds(
     crds: list[str],
     health_server: str,
 ) -> None:
-    process = _start(start_controller, namespace)
-    kubectl.apply(_run("web-ok", _web_metric(f"{health_server}/good")))
+    process = _web_run(start_controller, namespace, kubectl, "web-ok", f"{health_server}/good")
     run = _wait_for_phase(kubectl, "web-ok", "Successful", process, START_TIMEOUT + 60)
     status = run["status"]
     (result,) = status["metricResults"]
@@ -149,11 +159,7 @@ def test_web_metric_measures_three_times_and_succeeds(
     assert status["startedAt"] and status["completedAt"]
     assert status["runSummary"]["successful"] == 1
     assert _Health.hits["/good"] == 3
-    wait_for(
-        lambda: {"MetricSuccessful", "AnalysisRunSuccessful"} <= _event_reasons(kubectl, "web-ok"),
-        timeout=30,
-        describe="Successful events for web-ok",
-    )
+    _wait_for_events(kubectl, "web-ok", "MetricSuccessful", "AnalysisRunSuccessful")
 
 
 def test_web_metric_whose_condition_fails_fails_the_run(
@@ -163,19 +169,14 @@ def test_web_metric_whose_condition_fails_fails_the_run(
     crds: list[str],
     health_server: str,
 ) -> None:
-    process = _start(start_controller, namespace)
-    kubectl.apply(_run("web-bad", _web_metric(f"{health_server}/bad")))
+    process = _web_run(start_controller, namespace, kubectl, "web-bad", f"{health_server}/bad")
     run = _wait_for_phase(kubectl, "web-bad", "Failed", process, START_TIMEOUT + 60)
     status = run["status"]
     assert status["message"] == 'Metric "web" assessed Failed due to failed (1) > failureLimit (0)'
     (result,) = status["metricResults"]
     assert result["phase"] == "Failed" and result["failed"] == 1
     assert _Health.hits["/bad"] == 1  # failureLimit 0: the first failure ends the run
-    wait_for(
-        lambda: {"MetricFailed", "AnalysisRunFailed"} <= _event_reasons(kubectl, "web-bad"),
-        timeout=30,
-        describe="Failed events for web-bad",
-    )
+    _wait_for_events(kubectl, "web-bad", "MetricFailed", "AnalysisRunFailed")
 
 
 @pytest.mark.parametrize(("fail", "phase"), [(False, "Successful"), (True, "Failed")])

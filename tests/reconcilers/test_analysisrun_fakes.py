@@ -24,22 +24,11 @@ from rollouts.k8s.resources import ANALYSIS_RUNS, SECRETS, Resource
 from rollouts.reconcilers.analysis_providers import UnknownProvider, fixed_scope
 from rollouts.reconcilers.analysisrun import AnalysisRunController
 from rollouts.workqueue import RateLimitingQueue
+from tests.cli.fake import merge_patch as merge
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 NS, NAME = "default", "run"
 KEY = f"{NS}/{NAME}"
-
-
-def merge(target: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for k, v in patch.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = merge(out.get(k), v)
-    return out
 
 
 @dataclass
