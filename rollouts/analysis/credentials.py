@@ -1,8 +1,8 @@
 """Provider credentials read from Secrets, with every value remembered for redaction.
 
-:class:`Credentials` is a Secret's decoded data plus the set of its values, which the provider
-adds to the secrets masked in its measurement's message (an echoing server must not leak a key
-into ``status``).
+:class:`Credentials` is a Secret's decoded data plus the set of its secret values (all but
+:data:`PUBLIC_KEYS`), which the provider adds to the secrets masked in its measurement's
+message (an echoing server must not leak a key into ``status``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from rollouts.analysis.measuring import MeasurementError
 from rollouts.analysis.secrets import SecretSource, SecretUnavailable
+
+#: keys that locate a service rather than authenticate to it: kept visible in messages
+PUBLIC_KEYS = frozenset({"address", "org", "region", "account-id", "base-url-rest", "base-url-nerdgraph"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +25,7 @@ class Credentials:
 
     @property
     def secret_values(self) -> frozenset[str]:
-        return frozenset(v for v in self.values.values() if v)
+        return frozenset(v for k, v in self.values.items() if v and k not in PUBLIC_KEYS)
 
 
 async def read_credentials(

@@ -95,6 +95,8 @@ class PrometheusProvider(QueryProvider):
             data=form,
             insecure=bool(config.insecure),
         )
+        if not 200 <= answer.status < 300 and not answer.body.lstrip().startswith(b"{"):
+            raise MeasurementError(f"received non 2xx response code: {answer.status}")
         body = expect_object(decode_json(answer, "prometheus"), "prometheus")
         if body.get("status") != "success":
             # Prometheus explains a failed query in the body (bad_data, timeout, …), whatever the code
