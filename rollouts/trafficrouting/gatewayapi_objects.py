@@ -31,6 +31,7 @@ from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import RouteMatch, SetHeaderRoute, SetMirrorRoute, StringMatch
 from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.matches import as_regex
+from rollouts.trafficrouting.observed import generation_observed
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
 
@@ -121,13 +122,7 @@ def weights_match(
     want = set_weights(rollout, route, desired_weight, additional_destinations)
     if want.get("spec") != route.get("spec"):
         return False
-    generation = (route.get("metadata") or {}).get("generation")
-    for parent in (route.get("status") or {}).get("parents") or []:
-        for condition in parent.get("conditions") or []:
-            observed = condition.get("observedGeneration")
-            if generation is not None and observed is not None and observed < generation:
-                return False
-    return True
+    return generation_observed(route)
 
 
 def set_header_route(rollout: Rollout, route: dict[str, Any], step: SetHeaderRoute) -> dict[str, Any]:

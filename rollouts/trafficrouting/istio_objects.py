@@ -32,6 +32,7 @@ from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.api.traffic_routing import IstioTrafficRouting, IstioVirtualService, TCPRoute, TLSRoute
 from rollouts.trafficrouting.config import managed_route_names, plural_or_single, router_block
 from rollouts.trafficrouting.matches import string_match
+from rollouts.trafficrouting.observed import generation_observed
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
 
@@ -140,9 +141,10 @@ def weights_match(
     desired_weight: int,
     additional_destinations: Sequence[WeightDestination] = (),
 ) -> bool:
-    """Whether the live object already carries the weights :func:`set_weights` would write."""
+    """Whether the live object carries the weights :func:`set_weights` would write and istiod
+    (when it reports ``status.observedGeneration``) has seen that generation."""
     want = set_weights(rollout, ref, virtual_service, desired_weight, additional_destinations)
-    return bool(want.get("spec") == virtual_service.get("spec"))
+    return want.get("spec") == virtual_service.get("spec") and generation_observed(virtual_service)
 
 
 def set_header_route(

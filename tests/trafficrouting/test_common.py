@@ -15,6 +15,7 @@ from rollouts.k8s.errors import is_conflict
 from rollouts.trafficrouting.applying import patch_towards
 from rollouts.trafficrouting.factory import routers_for
 from rollouts.trafficrouting.matches import as_regex
+from rollouts.trafficrouting.observed import generation_observed
 from rollouts.trafficrouting.patching import apply_merge_patch, merge_patch
 from rollouts.trafficrouting.resources import HTTP_ROUTES
 from rollouts.trafficrouting.router import TrafficRoutingError
@@ -103,3 +104,18 @@ async def test_a_patch_fails_when_the_object_changed_since_it_was_read() -> None
     with pytest.raises(Exception) as caught:
         await patch_towards(client, HTTP_ROUTES, stale, desired, "ns", sections=("spec",))
     assert is_conflict(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "observed"),
+    [
+        ({}, True),  # no controller reports anything
+        ({"observedGeneration": 3}, True),
+        ({"observedGeneration": "2"}, False),  # Istio's string form
+        ({"conditions": [{"type": "Ready", "observedGeneration": 2}]}, False),
+        ({"parents": [{"conditions": [{"observedGeneration": 3}, {"observedGeneration": 2}]}]}, False),
+        ({"parents": [{"conditions": [{"observedGeneration": 4}]}]}, True),
+    ],
+)
+def test_generation_observed(status: dict[str, Any], observed: bool) -> None:
+    assert generation_observed({"metadata": {"generation": 3}, "status": status}) is observed
