@@ -7,16 +7,18 @@ objects must give a plan with no changes (idempotence; tested with a simulated c
 
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
 promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
-progressDeadlineAbort, manual pause, scale-down deadlines of the old
-stable, ephemeral metadata, anti-affinity, revisions, revisionHistoryLimit, status, conditions, phase, events, requeue);
+progressDeadlineAbort, manual pause, scale-down deadlines of the old stable, ephemeral metadata,
+anti-affinity, revisions, restarts (given the pods), revisionHistoryLimit, status, conditions,
+phase, events, requeue);
 blue-green lives in :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet
 covered (callers must not rely on it): AnalysisRun / Experiment *creation* (the phases of the
-step's and the background run are inputs), rollbackWindow, restarts,
+step's and the background run are inputs), rollbackWindow,
 workloadRef, scaleDownDelayRevisionLimit, ping-pong, step plugins, header/mirror routes.
 
-Apply order for the reconciler: create the ReplicaSet, rewrite template metadata, apply scales
-and annotations, patch Service selectors, hand ``traffic`` to the router layer, delete history,
-merge-patch the status, emit the events, requeue at ``requeue_at``.
+Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout, create the
+ReplicaSet, rewrite template metadata and ``affinity_updates``, apply scales and annotations,
+evict ``evict_pods``, patch Service selectors, hand ``traffic`` to the router layer, delete
+history, merge-patch the status, emit the events, requeue at ``requeue_at``.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from rollouts.core.replica_sets import (
     ReplicaSetView,
     find_new_replica_set,
 )
+from rollouts.core.restart import RestartPlan, plan_restart
 from rollouts.core.revision import (
     copied_rollout_annotations,
     existing_new_replica_set_annotations,
@@ -150,6 +153,8 @@ class Plan:
     #: ReplicaSet name -> the whole ``spec.template.spec.affinity`` to write (None removes it):
     #: the injected anti-affinity term follows a stable ReplicaSet that changed mid-update.
     affinity_updates: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    #: Pods to evict, in order (``spec.restartAt``); a 429 answer means "not now", skip it.
+    evict_pods: list[str] = field(default_factory=list)
 
     @property
     def changes_cluster(self) -> bool:
@@ -162,6 +167,7 @@ class Plan:
             or self.template_metadata
             or self.rollout_annotations
             or self.affinity_updates
+            or self.evict_pods
         )
 
 
@@ -238,6 +244,8 @@ class PlanContext:
     stable_metadata: PodMetadata | None = None
     #: Why this pass aborted the Rollout (see rollouts.core.abort); "" for a user's abort.
     abort_reason: str = ""
+    #: Pods this pass evicts for a restart.
+    evictions: list[str] = field(default_factory=list)
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
         """Plan ``rs`` at ``replicas``; annotations pending from earlier in this pass are kept."""
@@ -345,13 +353,15 @@ def plan_canary(
     step_outcome: StepOutcome | None = None,
     services: Mapping[str, Mapping[str, Any]] | None = None,
     background_outcome: StepOutcome | None = None,
+    pods: Sequence[Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Plan one reconciliation of a canary Rollout (see the module docstring for what is covered).
 
     ``services`` (name -> Service dict) lets the plan leave out selector changes that are already
     in place; without it every desired selector is listed. ``background_outcome`` is the phase of
     the background AnalysisRun (``spec.strategy.canary.analysis``) of the current revision, if any:
-    Failed/Error abort the update, Inconclusive pauses it.
+    Failed/Error abort the update, Inconclusive pauses it. ``pods`` (the Rollout's pods, as
+    cached) are needed only for a restart (``spec.restartAt``); without them none is carried out.
 
     Raises ValueError for a Rollout that is not a canary or has no template (the reconciler turns
     validation errors into the InvalidSpec condition before calling this).
@@ -376,8 +386,11 @@ def plan_canary(
     new, created = found.view, found.manifest
     new_hash = new.pod_template_hash or pod_hash
 
+    stored_status = copy.deepcopy(status)
     # A changed template or changed steps restart the steps (upstream's reset).
-    if status.get("currentPodHash") != new_hash or status.get("currentStepHash") != step_hash:
+    changed = status.get("currentPodHash") != new_hash or status.get("currentStepHash") != step_hash
+    if changed:
+        reset_restarted_at(ro, status)
         for key in ("pauseConditions", "abort", "abortedAt", "promoteFull"):
             status.pop(key, None)
         status["controllerPause"] = False
@@ -400,6 +413,26 @@ def plan_canary(
         ro, now, replicas, steps, max_weight, routing is not None, new, stable, others, status, events
     )
     ctx.seed_annotations(found)
+
+    if not changed:
+        max_unavailable = canary_max_unavailable(
+            max_surge_or_default(ro), max_unavailable_or_default(ro), replicas
+        )
+        restart = restart_pass(ctx, pods, max_unavailable)
+        if restart.evict:
+            # Upstream ends the pass here: availability counts are stale until the pods are gone,
+            # and scaling on them could take too much down at once. Nothing else changes.
+            return Plan(
+                create_replica_set=None,
+                scales=list(ctx.scales.values()),
+                service_selectors=[],
+                traffic=None,
+                status=stored_status,
+                events=ctx.events,
+                requeue_at=restart.requeue_at,
+                rollout_annotations=dict(rollout_revision_change(ro.metadata.annotations, new.revision)),
+                evict_pods=restart.evict,
+            )
 
     _handle_user_actions(ctx)
     halted = bool(ro.spec.paused) or any(
@@ -473,6 +506,7 @@ def finish_plan(
         template_metadata=metadata_changes,
         rollout_annotations=dict(rollout_revision_change(ctx.ro.metadata.annotations, ctx.new.revision)),
         affinity_updates=_affinity_updates(ctx, created),
+        evict_pods=ctx.evictions,
     )
 
 
@@ -493,6 +527,41 @@ def history_deletions(ctx: PlanContext) -> list[str]:
     """Old ReplicaSets the history limit removes; only ones this plan leaves at zero."""
     idle = [rs for rs in ctx.others if ctx.spec_of(rs) == 0]
     return [rs.name for rs in replica_sets_to_delete(idle, revision_history_limit_or_default(ctx.ro))]
+
+
+def reset_restarted_at(ro: Rollout, status: dict[str, Any]) -> None:
+    """A new template brings new pods: a pending restart counts as done (upstream's reset)."""
+    if ro.spec.restart_at:
+        status["restartedAt"] = ro.spec.restart_at
+    else:
+        status.pop("restartedAt", None)
+
+
+def restart_pass(
+    ctx: PlanContext, pods: Sequence[Mapping[str, Any]] | None, max_unavailable: int
+) -> RestartPlan:
+    """Plan this pass's evictions for ``spec.restartAt`` (rollouts.core.restart) into ``ctx``."""
+    ro = ctx.ro
+    if pods is None or not ro.spec.restart_at:
+        return RestartPlan()
+    restart = plan_restart(
+        restart_at=ro.spec.restart_at,
+        restarted_at=ctx.status.get("restartedAt"),
+        replicas=ctx.replicas,
+        max_unavailable=max_unavailable,
+        min_ready_seconds=ro.spec.min_ready_seconds or 0,
+        new=ctx.new,
+        stable=ctx.stable,
+        others=ctx.others,
+        pods=pods,
+        now=ctx.now,
+    )
+    if restart.done:
+        ctx.status["restartedAt"] = ro.spec.restart_at
+    if restart.requeue_at is not None:
+        ctx.wakeups.append(restart.requeue_at)
+    ctx.evictions = list(restart.evict)
+    return restart
 
 
 def _handle_user_actions(ctx: PlanContext) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from rollouts.api.defaults import (
     abort_scale_down_delay_seconds_or_default,
+    max_unavailable_or_default,
     replicas_or_default,
     scale_down_delay_seconds_or_default,
 )
@@ -47,9 +48,12 @@ from rollouts.core.plan import (
     mark_aborted,
     pause_condition,
     pause_started_at,
+    reset_restarted_at,
+    restart_pass,
     scale_down_after_deadline,
 )
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
+from rollouts.core.replica_math import bluegreen_max_unavailable
 from rollouts.core.replica_sets import ReplicaSetView
 from rollouts.core.steps import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
 
@@ -75,13 +79,15 @@ def plan_bluegreen(
     post_promotion_phase: str | None = None,
     pre_promotion_message: str = "",
     post_promotion_message: str = "",
+    pods: Sequence[Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Plan one reconciliation of a blue-green Rollout.
 
     ``services`` maps Service names to Service dicts (at least the active one). The analysis
     phases are those of the current pre-/post-promotion AnalysisRuns (None: none exists yet).
     The messages are those runs' ``status.message``, appended to the abort reason when a run
-    fails. Raises ValueError when the Rollout is not blue-green, has no template, or its active Service
+    fails. ``pods`` (the Rollout's pods) are needed only for a restart (``spec.restartAt``).
+    Raises ValueError when the Rollout is not blue-green, has no template, or its active Service
     is missing (upstream reports the latter as InvalidSpec before planning).
     """
     strategy = ro.blue_green
@@ -102,7 +108,9 @@ def plan_bluegreen(
     new_hash = new.pod_template_hash or pod_template_hash(template, collision)
     bg = status.setdefault("blueGreen", {})
 
-    if status.get("currentPodHash") != new_hash:
+    changed = status.get("currentPodHash") != new_hash
+    if changed:
+        reset_restarted_at(ro, status)
         for key in ("pauseConditions", "abort", "abortedAt", "promoteFull"):
             status.pop(key, None)
         status["controllerPause"] = False
@@ -121,6 +129,9 @@ def plan_bluegreen(
         ro, now, replicas, [], 100, False, new, stable, others, status, events, strategy="blueGreen"
     )
     ctx.seed_annotations(found)
+    if not changed:
+        # Unlike the canary, blue-green carries on after evicting (upstream's order).
+        restart_pass(ctx, pods, bluegreen_max_unavailable(max_unavailable_or_default(ro), replicas))
     ctx.has_preview_service = bool(strategy.preview_service)
     ctx.post_promotion = (
         strategy.post_promotion_analysis is not None and bool(stable_hash),

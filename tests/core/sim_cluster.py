@@ -1,5 +1,9 @@
-"""A tiny simulated cluster for the canary planner: ReplicaSets whose pods appear at once and
-become ready only when the test says so, and a Rollout whose status is what the last plan wrote."""
+"""A tiny simulated cluster for the planners: ReplicaSets whose pods appear at once and
+become ready only when the test says so, and a Rollout whose status is what the last plan wrote.
+
+With ``track_pods`` the pods exist as objects (for restarts): each ReplicaSet's status is then
+counted from its pods, evicted pods are replaced at once by new, unready ones, and scale-downs
+remove unready pods first, then the newest."""
 
 from __future__ import annotations
 
@@ -25,6 +29,9 @@ class SimCluster:
     pre_promotion_message: str = ""
     post_promotion_message: str = ""
     background: StepOutcome | None = None
+    track_pods: bool = False
+    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pods_created: int = 0
 
     def model(self) -> Rollout:
         return Rollout.from_dict(self.rollout)
@@ -40,6 +47,7 @@ class SimCluster:
                 post_promotion_phase=self.post_promotion,
                 pre_promotion_message=self.pre_promotion_message,
                 post_promotion_message=self.post_promotion_message,
+                pods=self._pods_arg(),
             )
         return plan_canary(
             self.model(),
@@ -48,7 +56,47 @@ class SimCluster:
             step_outcome=outcome,
             services=self.services or None,
             background_outcome=self.background,
+            pods=self._pods_arg(),
         )
+
+    def _pods_arg(self) -> list[dict[str, Any]] | None:
+        return list(self.pods.values()) if self.track_pods else None
+
+    def _owned_pods(self, rs: dict[str, Any]) -> list[dict[str, Any]]:
+        uid = rs["metadata"]["uid"]
+        return [pod for pod in self.pods.values() if pod["metadata"]["ownerReferences"][0]["uid"] == uid]
+
+    @staticmethod
+    def _ready(pod: dict[str, Any]) -> bool:
+        return bool(pod["status"]["conditions"][0]["status"] == "True")
+
+    def _sync_pods(self) -> None:
+        """Bring each ReplicaSet's pods to its spec, then count its status from them."""
+        for rs in self.replica_sets.values():
+            owned = self._owned_pods(rs)
+            while len(owned) < rs["spec"]["replicas"]:
+                self.pods_created += 1
+                name = f"{rs['metadata']['name']}-p{self.pods_created}"
+                created = self.now + timedelta(microseconds=self.pods_created)
+                self.pods[name] = {
+                    "metadata": {
+                        "name": name,
+                        "creationTimestamp": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                        "ownerReferences": [
+                            {"kind": "ReplicaSet", "uid": rs["metadata"]["uid"], "controller": True}
+                        ],
+                    },
+                    "status": {"conditions": [{"type": "Ready", "status": "False"}]},
+                }
+                owned.append(self.pods[name])
+            # Scale-down removes unready pods first, then the newest.
+            doomed = sorted(owned, key=lambda p: str(p["metadata"]["creationTimestamp"]), reverse=True)
+            doomed.sort(key=self._ready)  # stable: unready first, newest first within each group
+            for pod in doomed[: max(0, len(owned) - rs["spec"]["replicas"])]:
+                del self.pods[pod["metadata"]["name"]]
+            remaining = self._owned_pods(rs)
+            ready = sum(1 for pod in remaining if self._ready(pod))
+            rs["status"].update(replicas=len(remaining), readyReplicas=ready, availableReplicas=ready)
 
     def selected_hash(self, service: str) -> str | None:
         selector: dict[str, str] = self.services[service]["spec"]["selector"]
@@ -62,6 +110,7 @@ class SimCluster:
                 "%Y-%m-%dT%H:%M:%S.%fZ"
             )
             rs["status"] = {"replicas": 0, "readyReplicas": 0, "availableReplicas": 0}
+            rs["metadata"]["uid"] = f"uid-{rs['metadata']['name']}"
             self.replica_sets[rs["metadata"]["name"]] = rs
         for change in plan.scales:
             rs = self.replica_sets[change.name]
@@ -104,14 +153,29 @@ class SimCluster:
             else:
                 annotations[key] = value
         self.rollout["status"] = copy.deepcopy(plan.status)
+        for name in plan.evict_pods:
+            self.pods.pop(name, None)
+        if self.track_pods:
+            self._sync_pods()
 
     def make_ready(self, name: str, count: int) -> None:
+        if self.track_pods:
+            rs = self.replica_sets[name]
+            for pod in sorted(self._owned_pods(rs), key=lambda p: p["metadata"]["creationTimestamp"]):
+                if count > 0 and not self._ready(pod):
+                    pod["status"]["conditions"][0].update(status="True", lastTransitionTime=self._stamp())
+                    count -= 1
+            self._sync_pods()
+            return
         st = self.replica_sets[name]["status"]
         st["readyReplicas"] = st["availableReplicas"] = min(st["replicas"], st["availableReplicas"] + count)
 
     def make_unready(self, name: str, count: int) -> None:
         st = self.replica_sets[name]["status"]
         st["readyReplicas"] = st["availableReplicas"] = max(0, st["availableReplicas"] - count)
+
+    def _stamp(self) -> str:
+        return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def set_image(self, image: str) -> None:
         """A template change, as ``kubectl argo rollouts set image`` makes it."""
