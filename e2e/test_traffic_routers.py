@@ -23,6 +23,7 @@ from rollouts.trafficrouting.alb import ALBRouter
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.istio import IstioRouter
 from rollouts.trafficrouting.nginx import NginxRouter
+from rollouts.trafficrouting.resources import HTTP_ROUTES
 from rollouts.trafficrouting.smi import SMIRouter
 
 ROUTER_CRDS = Path(__file__).resolve().parent / "crds"
@@ -207,6 +208,31 @@ async def test_gateway_api_http_route(
         refs = kubectl.get("httproute", "route")["spec"]["rules"][0]["backendRefs"]
         assert [r["weight"] for r in refs] == [100 - weight, weight]
         assert await router.verify_weight(weight) is True
+    # A gateway that reports an older generation has not applied the weights yet.
+    generation = kubectl.get("httproute", "route")["metadata"]["generation"]
+    stale = {
+        "parents": [
+            {
+                "parentRef": {"name": "gw"},
+                "controllerName": "example.com/gw",
+                "conditions": [
+                    {
+                        "type": "Accepted",
+                        "status": "True",
+                        "reason": "Accepted",
+                        "message": "",
+                        "lastTransitionTime": "2026-01-01T00:00:00Z",
+                        "observedGeneration": generation - 1,
+                    }
+                ],
+            }
+        ]
+    }
+    await client.patch(HTTP_ROUTES, "route", {"status": stale}, namespace, subresource="status")
+    assert await router.verify_weight(0) is False
+    stale["parents"][0]["conditions"][0]["observedGeneration"] = generation
+    await client.patch(HTTP_ROUTES, "route", {"status": stale}, namespace, subresource="status")
+    assert await router.verify_weight(0) is True
     await router.set_header_route(HEADER)
     live = kubectl.get("httproute", "route")
     assert len(live["spec"]["rules"]) == 2

@@ -16,5 +16,6 @@ Shared pieces: :mod:`.router` (the protocol, the client protocol, the error type
 :mod:`.ownership` (the controller owner reference to the Rollout), :mod:`.resources` (the
 third-party kinds), :mod:`.matches` (setHeaderRoute / setMirrorRoute match conversion),
 :mod:`.patching` and :mod:`.applying` (minimal merge patches with a resourceVersion precondition),
+:mod:`.observed` (whether a mesh/gateway controller has seen the generation written),
 :mod:`.factory` (the routers configured on a Rollout).
 """
