@@ -63,6 +63,15 @@ def _phase(kubectl: Kubectl, name: str) -> str | None:
     return phase
 
 
+def _wait_scaled_to_zero(kubectl: Kubectl, names: list[str], diagnose: Callable[[], str]) -> None:
+    wait_for(
+        lambda: all(kubectl.get("replicaset", n)["spec"]["replicas"] == 0 for n in names),
+        timeout=60,
+        describe=f"ReplicaSets {', '.join(names)} scaled to 0",
+        diagnose=diagnose,
+    )
+
+
 def test_two_template_experiment_runs_its_duration_succeeds_and_scales_down(
     start_controller: Callable[..., ControllerProcess], namespace: str, kubectl: Kubectl, crds: list[str]
 ) -> None:
@@ -96,12 +105,7 @@ def test_two_template_experiment_runs_its_duration_succeeds_and_scales_down(
         describe="experiment exp Successful after its 10s duration",
         diagnose=diagnose,
     )
-    wait_for(
-        lambda: all(kubectl.get("replicaset", n)["spec"]["replicas"] == 0 for n in ("exp-a", "exp-b")),
-        timeout=60,
-        describe="experiment ReplicaSets scaled to 0",
-        diagnose=diagnose,
-    )
+    _wait_scaled_to_zero(kubectl, ["exp-a", "exp-b"], diagnose)
     done = kubectl.get("experiment", "exp")["status"]
     progressing = next(c for c in done["conditions"] if c["type"] == "Progressing")
     assert (progressing["status"], progressing["reason"]) == ("False", "ExperimentCompleted")
@@ -132,9 +136,4 @@ def test_template_never_ready_fails_the_experiment_on_its_progress_deadline(
     assert bad["message"] == "Template 'bad' exceeded its progressDeadlineSeconds (10)"
     assert status["message"] == bad["message"]
     assert "availableAt" not in status
-    wait_for(
-        lambda: all(kubectl.get("replicaset", n)["spec"]["replicas"] == 0 for n in ("stuck-ok", "stuck-bad")),
-        timeout=60,
-        describe="failed experiment's ReplicaSets scaled to 0",
-        diagnose=diagnose,
-    )
+    _wait_scaled_to_zero(kubectl, ["stuck-ok", "stuck-bad"], diagnose)
