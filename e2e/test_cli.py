@@ -1,7 +1,9 @@
 """The real ``kubectl-rollouts`` executable against the local control plane.
 
 No controller runs here: each command's change must land on the stored object (what the
-controller would then act on). The Rollout has no replicas, so nothing else touches it.
+controller would then act on). The Rollout carries a controller-instance-id no controller uses,
+so that a controller started by another test (controllers skip objects of other instances) never
+touches it, and it has no replicas.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 from e2e.harness import Cluster, Kubectl
 
 CLI = Path(sys.executable).parent / "kubectl-rollouts"
+UNCONTROLLED = {"argo-rollouts.argoproj.io/controller-instance-id": "kubectl-rollouts-e2e-nobody"}
 TIMEOUT = 60.0
 
 
@@ -24,7 +27,7 @@ def rollout_manifest(name: str) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": {"name": name},
+        "metadata": {"name": name, "labels": UNCONTROLLED},
         "spec": {
             "replicas": 0,
             "selector": {"matchLabels": labels},
@@ -171,3 +174,127 @@ def test_unreachable_cluster_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("Error: cannot reach the Kubernetes API server")
     assert done.stderr.count("\n") == 1
+
+
+def owned_replica_set(rollout: dict[str, Any], revision: int, image: str) -> dict[str, Any]:
+    name = rollout["metadata"]["name"]
+    pod_hash = f"h{revision}"
+    labels = {"app": name, "rollouts-pod-template-hash": pod_hash}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{name}-{pod_hash}",
+            "labels": labels,
+            "annotations": {"rollout.argoproj.io/revision": str(revision)},
+            "ownerReferences": [
+                {
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Rollout",
+                    "name": name,
+                    "uid": rollout["metadata"]["uid"],
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": image}]},
+            },
+        },
+    }
+
+
+def test_undo_and_get_rollout(cluster: Cluster, namespace: str, kubectl: Kubectl, guestbook: str) -> None:
+    rollout = kubectl.get("rollout", guestbook)
+    kubectl.apply(
+        owned_replica_set(rollout, 1, "registry.example.com/web:0"),
+        owned_replica_set(rollout, 2, "registry.example.com/web:1"),
+    )
+
+    assert ok(cluster, namespace, "undo", guestbook) == "rollout 'guestbook' undo\n"
+    template = kubectl.get("rollout", guestbook)["spec"]["template"]
+    assert template["spec"]["containers"][0]["image"] == "registry.example.com/web:0"
+    assert "rollouts-pod-template-hash" not in template["metadata"]["labels"]
+    assert ok(cluster, namespace, "undo", guestbook, "--to-revision", "1") == (
+        "skipped rollback (current template already matches revision 1)\n"
+    )
+
+    tree = ok(cluster, namespace, "get", "rollout", guestbook, "--no-color")
+    lines = [line.rstrip() for line in tree.splitlines()]
+    assert lines[0] == "Name:            guestbook"
+    assert lines[1] == f"Namespace:       {namespace}"
+    assert "├──# revision:2" in lines and "└──# revision:1" in lines
+    assert any(line.startswith("│  └──⧉ guestbook-h2") and "ReplicaSet" in line for line in lines)
+
+
+def test_analysis_run_create_and_terminate(
+    cluster: Cluster, namespace: str, kubectl: Kubectl, crds: list[str]
+) -> None:
+    kubectl.apply(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "smoke", "labels": UNCONTROLLED},  # the run inherits the labels
+            "spec": {
+                "args": [{"name": "who"}],
+                "metrics": [
+                    {"name": "m", "provider": {"web": {"url": "http://example.invalid/{{args.who}}"}}}
+                ],
+            },
+        }
+    )
+    out = ok(
+        cluster, namespace, "create", "analysisrun", "--from", "smoke", "-a", "who=me", "--name", "smoke-1"
+    )
+    assert out == "analysisrun.argoproj.io/smoke-1 created\n"
+    run = kubectl.get("analysisrun", "smoke-1")
+    assert run["spec"]["args"] == [{"name": "who", "value": "me"}]
+    assert ok(cluster, namespace, "terminate", "ar", "smoke-1") == "analysisRun 'smoke-1' terminated\n"
+    assert kubectl.get("analysisrun", "smoke-1")["spec"]["terminate"] is True
+
+
+def test_status_watch_exits_0_once_healthy(
+    cluster: Cluster, namespace: str, kubectl: Kubectl, guestbook: str
+) -> None:
+    kubectl(
+        "patch",
+        "rollout",
+        guestbook,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"phase":"Progressing","message":"more replicas need to be updated"}}',
+    )
+    argv = [
+        str(CLI),
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "-n",
+        namespace,
+        "status",
+        guestbook,
+        "--timeout",
+        "40s",
+    ]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as watcher:
+        try:
+            assert watcher.stdout is not None
+            assert watcher.stdout.readline() == "Progressing - more replicas need to be updated\n"
+            kubectl(
+                "patch",
+                "rollout",
+                guestbook,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                '{"status":{"phase":"Healthy","message":""}}',
+            )
+            out, err = watcher.communicate(timeout=TIMEOUT)
+        finally:
+            if watcher.poll() is None:
+                watcher.kill()
+    assert (watcher.returncode, out, err) == (0, "Healthy\n", "")
