@@ -14,7 +14,7 @@ from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s.resources import INGRESSES
 from rollouts.trafficrouting import alb_objects as objects
-from rollouts.trafficrouting.applying import patch_towards
+from rollouts.trafficrouting.applying import transform_object
 from rollouts.trafficrouting.base import RouterBase
 
 TYPE = "ALB"
@@ -40,8 +40,6 @@ class ALBRouter(RouterBase):
     async def _each(self, transform: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         ns = self._rollout.namespace
         for name in objects.ingress_names(self._rollout):
-            current = await self._client.get(INGRESSES, name, ns)
-            desired = transform(current)
-            await patch_towards(
-                self._client, INGRESSES, current, desired, ns, sections=("metadata.annotations", "spec")
+            await transform_object(
+                self._client, INGRESSES, name, ns, transform, sections=("metadata.annotations", "spec")
             )

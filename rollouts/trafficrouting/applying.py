@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rollouts.k8s.errors import is_not_found
@@ -63,3 +64,17 @@ def _copy_path(source: dict[str, Any], target: dict[str, Any], dotted: str) -> N
     dst[leaf] = value if value is not None else ({} if leaf in {"annotations", "labels"} else None)
     if dst[leaf] is None:
         del dst[leaf]
+
+
+async def transform_object(
+    client: RouterClient,
+    res: Resource,
+    name: str,
+    namespace: str,
+    transform: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    sections: tuple[str, ...],
+) -> None:
+    """Read one object, compute its desired form, patch the difference in ``sections``."""
+    current = await client.get(res, name, namespace)
+    await patch_towards(client, res, current, transform(current), namespace, sections=sections)

@@ -8,7 +8,7 @@ from typing import Any
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.trafficrouting import gatewayapi_objects as objects
-from rollouts.trafficrouting.applying import patch_towards
+from rollouts.trafficrouting.applying import transform_object
 from rollouts.trafficrouting.base import RouterBase
 from rollouts.trafficrouting.resources import HTTP_ROUTES
 
@@ -51,6 +51,6 @@ class GatewayAPIRouter(RouterBase):
         for ref in objects.http_route_refs(self._rollout):
             if headers_only and not ref.use_header_routes:
                 continue
-            current = await self._client.get(HTTP_ROUTES, ref.name, ref.namespace)
-            desired = transform(current)
-            await patch_towards(self._client, HTTP_ROUTES, current, desired, ref.namespace, sections=_PATCHED)
+            await transform_object(
+                self._client, HTTP_ROUTES, ref.name, ref.namespace, transform, sections=_PATCHED
+            )

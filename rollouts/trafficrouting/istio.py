@@ -4,6 +4,7 @@ changed ``spec``; DestinationRule subsets follow the ReplicaSet hashes in :meth:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from rollouts.api.rollout import Rollout
@@ -11,7 +12,7 @@ from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.api.traffic_routing import IstioVirtualService
 from rollouts.trafficrouting import istio_objects as objects
-from rollouts.trafficrouting.applying import patch_towards
+from rollouts.trafficrouting.applying import patch_towards, transform_object
 from rollouts.trafficrouting.base import RouterBase
 from rollouts.trafficrouting.resources import DEFAULT_ISTIO_VERSION, destination_rules, virtual_services
 from rollouts.trafficrouting.router import RouterClient
@@ -90,10 +91,7 @@ class IstioRouter(RouterBase):
 
     async def _each(self, transform: Transform) -> None:
         for ref in objects.virtual_service_refs(self._rollout):
-            await self._apply(ref, transform)
-
-    async def _apply(self, ref: IstioVirtualService, transform: Transform) -> None:
-        name, ns = objects.split_name(ref.name or "", self._rollout.namespace)
-        current = await self._client.get(self._vs, name, ns)
-        desired = transform(ref, current)
-        await patch_towards(self._client, self._vs, current, desired, ns, sections=("spec",))
+            name, ns = objects.split_name(ref.name or "", self._rollout.namespace)
+            await transform_object(
+                self._client, self._vs, name, ns, partial(transform, ref), sections=("spec",)
+            )
