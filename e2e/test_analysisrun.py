@@ -3,6 +3,8 @@
 * a Web metric against a tiny JSON server started here on 127.0.0.1 (count 3, interval 1s,
   successCondition on a JSON field) ends Successful after three measurements;
 * the same metric whose condition does not hold ends Failed with upstream's message;
+* a secret argument reaches the server but is masked in the run's status and never logged;
+* a run with ``ttlStrategy`` is deleted once completed for that long;
 * a Job metric succeeds when its Job completes, and fails when its pod is labelled
   ``rollouts.test/job-fail: "true"`` (the cluster's kwok stages fail such Job pods).
 """
@@ -32,13 +34,19 @@ def _free_port() -> int:
 
 
 class _Health(BaseHTTPRequestHandler):
-    """``/good`` and ``/bad`` answer JSON; every request is counted per path."""
+    """``/good`` and ``/bad`` answer JSON, ``/echo`` quotes the Authorization header it got;
+    every request is counted per path."""
 
     hits: dict[str, int] = {}
+    authorizations: list[str] = []
 
     def do_GET(self) -> None:
         type(self).hits[self.path] = type(self).hits.get(self.path, 0) + 1
-        body = json.dumps({"status": {"healthy": self.path == "/good", "latency": 12}}).encode()
+        if self.path == "/echo":  # a careless server quoting the credentials it was sent
+            type(self).authorizations.append(self.headers.get("Authorization", ""))
+            body = f"denied: {self.headers.get('Authorization')}".encode()
+        else:
+            body = json.dumps({"status": {"healthy": self.path == "/good", "latency": 12}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -52,6 +60,7 @@ class _Health(BaseHTTPRequestHandler):
 @pytest.fixture
 def health_server() -> Iterator[str]:
     _Health.hits = {}
+    _Health.authorizations = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
     thread = threading.Thread(target=server.serve_forever, name="health-server", daemon=True)
     thread.start()
@@ -71,12 +80,12 @@ def _start(start_controller: Callable[..., ControllerProcess], namespace: str) -
     )  # fmt: skip
 
 
-def _run(name: str, metric: dict[str, Any]) -> dict[str, Any]:
+def _run(name: str, metric: dict[str, Any], **spec: Any) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AnalysisRun",
         "metadata": {"name": name},
-        "spec": {"metrics": [metric]},
+        "spec": {"metrics": [metric], **spec},
     }
 
 
@@ -177,6 +186,58 @@ def test_web_metric_whose_condition_fails_fails_the_run(
     assert result["phase"] == "Failed" and result["failed"] == 1
     assert _Health.hits["/bad"] == 1  # failureLimit 0: the first failure ends the run
     _wait_for_events(kubectl, "web-bad", "MetricFailed", "AnalysisRunFailed")
+
+
+SECRET = "e2e-s3cr3t-9f1c"
+
+
+def test_a_secret_argument_is_sent_but_masked_in_status_and_logs(
+    start_controller: Callable[..., ControllerProcess],
+    namespace: str,
+    kubectl: Kubectl,
+    crds: list[str],
+    health_server: str,
+) -> None:
+    process = _start(start_controller, namespace)
+    metric = _web_metric(f"{health_server}/echo")
+    metric["count"] = 1
+    del metric["interval"]
+    metric["provider"]["web"]["headers"] = [{"key": "Authorization", "value": "Bearer {{args.token}}"}]
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "creds"},
+        "stringData": {"token": SECRET},
+    }
+    args = [{"name": "token", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}}]
+    kubectl.apply(secret, _run("secret", metric, args=args))
+    # the body is not the JSON the condition expects: the run fails on the quoted text
+    run = _wait_for_phase(kubectl, "secret", "Failed", process, START_TIMEOUT + 60)
+    assert _Health.authorizations == [f"Bearer {SECRET}"]
+    (measurement,) = run["status"]["metricResults"][0]["measurements"]
+    assert measurement["value"] == "denied: Bearer *****"
+    assert SECRET not in json.dumps(run)
+    assert SECRET not in process.log_path.read_text()
+
+
+def test_a_completed_run_is_deleted_after_its_ttl(
+    start_controller: Callable[..., ControllerProcess],
+    namespace: str,
+    kubectl: Kubectl,
+    crds: list[str],
+    health_server: str,
+) -> None:
+    process = _start(start_controller, namespace)
+    metric = {**_web_metric(f"{health_server}/good"), "count": 1}
+    del metric["interval"]
+    kubectl.apply(_run("short-lived", metric, ttlStrategy={"secondsAfterCompletion": 2}))
+    _wait_for_phase(kubectl, "short-lived", "Successful", process, START_TIMEOUT + 60)
+    wait_for(
+        lambda: kubectl.get_or_none("analysisrun", "short-lived") is None,
+        timeout=30,
+        describe="analysisrun short-lived deleted after its TTL",
+        diagnose=diagnosis(kubectl, ["analysisrun/short-lived"], process.log_path),
+    )
 
 
 @pytest.mark.parametrize(("fail", "phase"), [(False, "Successful"), (True, "Failed")])
