@@ -8,11 +8,11 @@ objects must give a plan with no changes (idempotence; tested with a simulated c
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
 promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
 progressDeadlineAbort, manual pause, scale-down deadlines of the old stable, ephemeral metadata,
-anti-affinity, revisions, restarts (given the pods), revisionHistoryLimit, status, conditions,
+anti-affinity, revisions, rollbackWindow, restarts (given the pods), revisionHistoryLimit, status, conditions,
 phase, events, requeue);
 blue-green lives in :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet
 covered (callers must not rely on it): AnalysisRun / Experiment *creation* (the phases of the
-step's and the background run are inputs), rollbackWindow,
+step's and the background run are inputs),
 workloadRef, scaleDownDelayRevisionLimit, ping-pong, step plugins, header/mirror routes.
 
 Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout, create the
@@ -72,6 +72,7 @@ from rollouts.core.revision import (
     next_revision,
     rollout_revision_change,
 )
+from rollouts.core.rollback import rollback_within_window
 from rollouts.core.steps import (
     CANARY_PAUSE_STEP,
     INCONCLUSIVE_ANALYSIS,
@@ -246,6 +247,8 @@ class PlanContext:
     abort_reason: str = ""
     #: Pods this pass evicts for a restart.
     evictions: list[str] = field(default_factory=list)
+    #: A return to an older ReplicaSet inside ``spec.rollbackWindow`` (rollouts.core.rollback).
+    rollback_within_window: bool = False
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
         """Plan ``rs`` at ``replicas``; annotations pending from earlier in this pass are kept."""
@@ -387,6 +390,11 @@ def plan_canary(
     new_hash = new.pod_template_hash or pod_hash
 
     stored_status = copy.deepcopy(status)
+    stored_stable = next(
+        (rs for rs in views if status.get("stableRS") and rs.pod_template_hash == status["stableRS"]), None
+    )
+    window = ro.spec.rollback_window.revisions if ro.spec.rollback_window else None
+    within_window = new is not stored_stable and rollback_within_window(window, new, stored_stable, views)
     # A changed template or changed steps restart the steps (upstream's reset).
     changed = status.get("currentPodHash") != new_hash or status.get("currentStepHash") != step_hash
     if changed:
@@ -401,6 +409,11 @@ def plan_canary(
         if status.get("stableRS") == new_hash and steps:
             status["currentStepIndex"] = len(steps)  # rolled back to stable: nothing to step through
             events.append(Event("Normal", cond.SKIP_STEPS, "Rollback to stable ReplicaSets"))
+        elif within_window and new.spec_replicas > 0 and steps:
+            status["currentStepIndex"] = len(steps)
+            events.append(
+                Event("Normal", cond.SKIP_STEPS, "Rollback to active ReplicaSets within RollbackWindow")
+            )
 
     stable_hash = status.get("stableRS") or ""
     if not stable_hash:
@@ -413,6 +426,7 @@ def plan_canary(
         ro, now, replicas, steps, max_weight, routing is not None, new, stable, others, status, events
     )
     ctx.seed_annotations(found)
+    ctx.rollback_within_window = within_window
 
     if not changed:
         max_unavailable = canary_max_unavailable(
@@ -566,6 +580,13 @@ def restart_pass(
 
 def _handle_user_actions(ctx: PlanContext) -> None:
     status = ctx.status
+    if ctx.rollback_within_window:
+        # Fast-tracked like a full promotion: no steps, pauses or abort stand in the way.
+        for key in ("pauseConditions", "abort", "abortedAt"):
+            status.pop(key, None)
+        status["controllerPause"] = False
+        if ctx.steps:
+            status["currentStepIndex"] = len(ctx.steps)
     fully_promoted = status.get("stableRS") == status.get("currentPodHash")
     if status.get("abort") and fully_promoted:
         status.pop("abort", None)  # abort of a finished rollout is dropped silently
@@ -778,11 +799,12 @@ def _promote_if_done(ctx: PlanContext) -> None:
         threshold, available=ctx.new.available_replicas, spec=new_spec, desired=ctx.replicas
     ):
         return
-    reason = (
-        "Full promotion requested"
-        if status.get("promoteFull")
-        else f"Completed all {len(ctx.steps)} canary steps"
-    )
+    if status.get("promoteFull"):
+        reason = "Full promotion requested"
+    elif ctx.rollback_within_window:
+        reason = "Rollback within window"
+    else:
+        reason = f"Completed all {len(ctx.steps)} canary steps"
     old_stable = ctx.stable
     status["stableRS"] = status["currentPodHash"]
     status.pop("promoteFull", None)

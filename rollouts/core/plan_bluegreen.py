@@ -18,8 +18,11 @@ selector (initial deploy) and an active Service already on the new pods. Abort: 
 preview Services go back to the stable pods and the new ReplicaSet is scaled down after
 ``abortScaleDownDelaySeconds`` (default 30; 0 keeps it).
 
-Not covered yet: scaleDownDelayRevisionLimit, fast rollback
-within a scale-down window, AnalysisRun creation (phases are inputs).
+Fast rollback (upstream's): back to the stable ReplicaSet, within ``rollbackWindow``, or to an
+older ReplicaSet still inside its scale-down delay -- no pause, no analysis, promoted as ``Fast
+rollback`` / ``Rollback within window``.
+
+Not covered yet: scaleDownDelayRevisionLimit, AnalysisRun creation (phases are inputs).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from rollouts.core.plan import (
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
 from rollouts.core.replica_math import bluegreen_max_unavailable
 from rollouts.core.replica_sets import ReplicaSetView
+from rollouts.core.rollback import created_before, rollback_within_window
 from rollouts.core.steps import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
 
 COMPLETED_PHASES = ("Successful", "Failed", "Error", "Inconclusive")
@@ -129,6 +133,13 @@ def plan_bluegreen(
         ro, now, replicas, [], 100, False, new, stable, others, status, events, strategy="blueGreen"
     )
     ctx.seed_annotations(found)
+    window = ro.spec.rollback_window.revisions if ro.spec.rollback_window else None
+    ctx.rollback_within_window = rollback_within_window(window, new, stable, views)
+    fast_rollback = _fast_rollback(ctx, stable_hash, new_hash)
+    if ctx.rollback_within_window:
+        for key in ("pauseConditions", "abort", "abortedAt"):
+            status.pop(key, None)
+        status["controllerPause"] = False
     if not changed:
         # Unlike the canary, blue-green carries on after evicting (upstream's order).
         restart_pass(ctx, pods, bluegreen_max_unavailable(max_unavailable_or_default(ro), replicas))
@@ -146,7 +157,9 @@ def plan_bluegreen(
         status.pop("abort", None)  # nothing to abort: already promoted
         aborted = False
     halted = bool(ro.spec.paused) or pause_condition(ctx, INCONCLUSIVE_ANALYSIS) is not None
-    fast_tracked = bool(status.get("promoteFull")) or active_hash is None or active_hash == new_hash
+    fast_tracked = (
+        bool(status.get("promoteFull")) or fast_rollback or active_hash is None or active_hash == new_hash
+    )
     if status.get("promoteFull"):
         status.pop("pauseConditions", None)
         status["controllerPause"] = False
@@ -246,14 +259,14 @@ def plan_bluegreen(
 
     # 4. marking stable
     # The initial deploy and a full promotion skip the post-promotion analysis, as upstream does.
-    post_skipped = not stable_hash or bool(status.get("promoteFull"))
+    post_skipped = not stable_hash or bool(status.get("promoteFull")) or fast_rollback
     post_ok = strategy.post_promotion_analysis is None or post_skipped or post_promotion_phase == "Successful"
     if post_promotion_phase in abort_reasons.ABORTING_PHASES and not aborted:
         ctx.abort(
             abort_reasons.run_failed_reason(abort_reasons.POST_PROMOTION_ANALYSIS, post_promotion_message)
         )
     elif bg.get("activeSelector") == new_hash and stable_hash != new_hash and post_ok and not aborted:
-        reason = "Initial deploy" if not stable_hash else "Completed blue-green update"
+        reason = _promotion_reason(ctx, stable_hash, fast_rollback)
         status["stableRS"] = new_hash
         status.pop("promoteFull", None)
         events.append(
@@ -282,3 +295,34 @@ def plan_bluegreen(
     ctx.new_metadata = active_md if bg.get("activeSelector") == new_hash else preview_md
     ctx.stable_metadata = active_md
     return finish_plan(ctx, created, selectors, None)
+
+
+def _fast_rollback(ctx: PlanContext, stable_hash: str, new_hash: str) -> bool:
+    """Upstream's isFastRollback: back to the stable ReplicaSet, within the rollback window, or
+    to a ReplicaSet created before the stable one that still waits out its scale-down deadline."""
+    stable = ctx.stable
+    if not stable_hash or (stable is None and stable_hash != new_hash):
+        return False
+    if stable_hash == new_hash:
+        return True
+    assert stable is not None
+    if not created_before(ctx.new, stable):
+        return False
+    deadline = ctx.new.scale_down_deadline
+    within_delay = False
+    if deadline:
+        try:
+            within_delay = cond.parse_time(deadline) > ctx.now
+        except ValueError:
+            within_delay = False
+    return ctx.rollback_within_window or within_delay
+
+
+def _promotion_reason(ctx: PlanContext, stable_hash: str, fast_rollback: bool) -> str:
+    if not stable_hash:
+        return "Initial deploy"
+    if ctx.status.get("promoteFull"):
+        return "Full promotion requested"
+    if fast_rollback:
+        return "Rollback within window" if ctx.rollback_within_window else "Fast rollback"
+    return "Completed blue-green update"
