@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -106,6 +107,10 @@ def test_two_template_experiment_runs_its_duration_succeeds_and_scales_down(
         diagnose=diagnose,
     )
     _wait_scaled_to_zero(kubectl, ["exp-a", "exp-b"], diagnose)
+    # settled: no more status writes (a write loop would keep bumping the resourceVersion)
+    version = kubectl.get("experiment", "exp")["metadata"]["resourceVersion"]
+    time.sleep(3)
+    assert kubectl.get("experiment", "exp")["metadata"]["resourceVersion"] == version
     done = kubectl.get("experiment", "exp")["status"]
     progressing = next(c for c in done["conditions"] if c["type"] == "Progressing")
     assert (progressing["status"], progressing["reason"]) == ("False", "ExperimentCompleted")

@@ -107,8 +107,8 @@ def plan_experiment(inputs: ExperimentInputs) -> ExperimentPlan:
         _requeue_for_deadlines(experiment, status, now, actions)
         calculate_conditions(experiment, status, now)
 
-    new_status = status.to_dict()
-    old_dict = old_status.to_dict() if old_status is not None else {}
+    new_status = _without_nulls(status.to_dict())
+    old_dict = _without_nulls(old_status.to_dict()) if old_status is not None else {}
     return ExperimentPlan(
         create_replica_sets=actions.create_replica_sets,
         set_scale_down_deadlines=actions.set_scale_down_deadlines,
@@ -122,6 +122,16 @@ def plan_experiment(inputs: ExperimentInputs) -> ExperimentPlan:
         events=actions.events,
         requeue_after=actions.requeue_after,
     )
+
+
+def _without_nulls(value: Any) -> Any:
+    """The JSON without null members: the API server drops them (fields are omitempty), so a
+    status compared or written with them would never match what is read back."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _set_named(items: list[Any] | None, item: Any, assign: Any) -> None:

@@ -168,3 +168,17 @@ def test_replica_sets_of_other_owners_are_ignored() -> None:
     world.replica_sets = {"ex-a": stranger}
     plan = world.plan()
     assert [rs["metadata"]["name"] for rs in plan.create_replica_sets] == ["ex-a"]
+
+
+def test_status_carries_no_null_members() -> None:
+    world = World(experiment_doc(duration="5s"))
+    world.run_until(lambda: world.phase == "Successful", tick=5)
+
+    def nulls(value: object) -> bool:
+        if isinstance(value, dict):
+            return any(v is None or nulls(v) for v in value.values())
+        if isinstance(value, list):
+            return any(nulls(v) for v in value)
+        return False
+
+    assert not any(nulls(plan.status) for plan in world.plans)
