@@ -17,5 +17,6 @@ Shared pieces: :mod:`.router` (the protocol, the client protocol, the error type
 third-party kinds), :mod:`.matches` (setHeaderRoute / setMirrorRoute match conversion),
 :mod:`.patching` and :mod:`.applying` (minimal merge patches with a resourceVersion precondition),
 :mod:`.observed` (whether a mesh/gateway controller has seen the generation written),
-:mod:`.factory` (the routers configured on a Rollout).
+:mod:`.factory` (the routers configured on a Rollout), :mod:`.apply` (one reconcile pass over them,
+in upstream's order, for the Rollout reconciler).
 """
