@@ -317,3 +317,26 @@ async def test_applier_updates_destination_rule() -> None:
         {"name": "c", "labels": {"rollouts-pod-template-hash": "ch"}},
         {"name": "s", "labels": {"rollouts-pod-template-hash": "sh"}},
     ]
+
+
+async def test_applier_addresses_managed_routes_to_the_destination_rule_host() -> None:
+    client = RecordingClient()
+    client.seed(
+        DR, {"metadata": {"name": "dr", "namespace": "ns"}, "spec": {"host": "app.ns.svc.cluster.local"}}
+    )
+    route = {"name": "primary", "route": [dest("app", 100, "stable"), dest("app", 0, "canary")]}
+    client.seed(VS, vs(route))
+    r = rollout(
+        {
+            "istio": {
+                "virtualService": {"name": "vs", "routes": ["primary"]},
+                "destinationRule": {"name": "dr", "canarySubsetName": "canary", "stableSubsetName": "stable"},
+            },
+            "managedRoutes": MANAGED,
+        }
+    )
+    await IstioRouter(client, r).set_header_route(header())
+    managed = client.stored(VS, "vs")["spec"]["http"][0]
+    assert managed["route"] == [
+        {"weight": 100, "destination": {"host": "app.ns.svc.cluster.local", "subset": "canary"}}
+    ]
