@@ -7,8 +7,9 @@ into one list. An empty vector is ``[]`` — not an error by itself: conditions 
 Warnings go to ``metadata.warnings`` (``"w1", "w2"``).
 
 ``timeout`` (seconds, default 30) bounds the whole request; ``headers`` are sent as given;
-``insecure`` skips TLS verification. ``rangeQuery`` (start/end as expressions) is not
-supported yet: such a metric gets an Error measurement.
+``insecure`` skips TLS verification. With ``rangeQuery`` the query goes to
+``/api/v1/query_range`` (``start``/``end`` are time expressions, see :mod:`.time_expr`;
+``step`` a Go duration) and its matrix is flattened as above.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from rollouts.analysis.auth import auth_headers
 from rollouts.analysis.gofmt import shortest_float
 from rollouts.analysis.http import decode_json, expect_object, send
 from rollouts.analysis.measuring import MeasurementError, QueryProvider, Reading
+from rollouts.analysis.time_expr import TimeExprError, eval_time
 from rollouts.api.analysis import AnalysisRun, Metric, PrometheusMetric
+from rollouts.api.common import parse_go_duration
 from rollouts.clock import Clock
 
 DEFAULT_TIMEOUT_SECONDS = 30
@@ -75,8 +78,6 @@ class PrometheusProvider(QueryProvider):
         config = metric.provider.prometheus if metric.provider else None
         if config is None or not config.address:
             raise MeasurementError("prometheus: address is required")
-        if config.range_query is not None:
-            raise MeasurementError("prometheus: rangeQuery is not supported by this controller")
         time_limit = _timeout(config)
         headers = {h.key or "": h.value or "" for h in config.headers or [] if h.key}
         headers.update(
@@ -84,8 +85,9 @@ class PrometheusProvider(QueryProvider):
                 self._session, config.authentication, time_limit=time_limit, insecure=bool(config.insecure)
             )
         )
-        form = {"query": config.query or "", "time": _unix(self._clock.now())}
-        url = config.address.rstrip("/") + "/api/v1/query"
+        form = _query_form(config, self._clock.now())
+        endpoint = "/api/v1/query_range" if config.range_query is not None else "/api/v1/query"
+        url = config.address.rstrip("/") + endpoint
         answer = await send(
             self._session,
             "POST",
@@ -119,6 +121,27 @@ def _timeout(config: PrometheusMetric) -> float:
     if config.timeout < 0:
         raise MeasurementError("Metric timeout must be a positive integer")
     return float(config.timeout or DEFAULT_TIMEOUT_SECONDS)
+
+
+def _query_form(config: PrometheusMetric, now: datetime) -> dict[str, str]:
+    """An instant query at ``now``, or a range query with upstream's start/end/step."""
+    query = config.query or ""
+    window = config.range_query
+    if window is None:
+        return {"query": query, "time": _unix(now)}
+    bounds: dict[str, str] = {}
+    for name, text in (("start", window.start), ("end", window.end)):
+        try:
+            bounds[name] = _unix(eval_time(text or "", now))
+        except TimeExprError as err:
+            raise MeasurementError(f"failed to parse rangeQuery.{name} as time: {err}") from None
+    try:
+        step = parse_go_duration(window.step or "")
+    except ValueError as err:
+        raise MeasurementError(f"failed to parse rangeQuery.step as duration: {err}") from None
+    if step <= 0:
+        raise MeasurementError("failed to parse rangeQuery.step as duration: it must be positive")
+    return {"query": query, **bounds, "step": f"{step:g}"}
 
 
 def _unix(moment: datetime) -> str:

@@ -164,3 +164,11 @@ def test_value_text_is_gos(data: dict[str, Any], value: str, result: Any) -> Non
 def test_string_results_are_not_supported() -> None:
     with pytest.raises(Exception, match="Prometheus metric type not supported"):
         reading_of(SERIES["string"])
+
+
+async def test_bad_range_query_bounds_are_errors(session: aiohttp.ClientSession, clock: FakeClock) -> None:
+    window = {"start": "yesterday", "end": "now()", "step": "1m"}
+    config = {"address": "http://127.0.0.1:1", "query": "up", "rangeQuery": window}
+    measurement = await PrometheusProvider(session, clock).run(run(), metric({"prometheus": config}), NOW)
+    assert measurement.phase == "Error"
+    assert (measurement.message or "").startswith("failed to parse rangeQuery.start as time: ")

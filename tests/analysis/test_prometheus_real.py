@@ -77,3 +77,16 @@ async def test_bad_query_is_an_error_with_prometheus_reason(prometheus_url: str)
     phase, _, message = await measure(prometheus_url, "sum(")
     assert phase == "Error"
     assert message is not None and message.startswith("bad_data: ")
+
+
+async def test_range_query_flattens_the_matrix(prometheus_url: str) -> None:
+    config = {
+        "address": prometheus_url,
+        "query": 'http_requests_total{code="500"}',
+        "timeout": 10,
+        "rangeQuery": {"start": 'now() - duration("2m")', "end": "now()", "step": "1m"},
+    }
+    m = metric({"prometheus": config}, successCondition="len(result) == 3 && result[2] == 30")
+    async with aiohttp.ClientSession() as session:
+        measurement = await PrometheusProvider(session, FakeClock(start=QUERY_TIME)).run(run(), m, QUERY_TIME)
+    assert (measurement.phase, measurement.value) == ("Successful", "[10,20,30]")
