@@ -359,12 +359,19 @@ def list_group() -> None:
 @list_group.command("rollouts")
 @click.option("--name", "only", metavar="NAME", help="Only show the rollout with this name.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Include all namespaces.")
+@click.option("-w", "--watch", is_flag=True, help="Watch for changes (until interrupted).")
 @pass_app
-def list_rollouts(app: App, only: str | None, all_namespaces: bool) -> None:
+def list_rollouts(app: App, only: str | None, all_namespaces: bool, watch: bool) -> None:
     """List rollouts."""
     from rollouts.cli.listing import rollout_table
     from rollouts.cli.table import tabulate
 
+    if watch:
+        from rollouts.cli.list_watch import watch_rollouts
+
+        ns = None if all_namespaces else app.namespace
+        app.run(lambda c: watch_rollouts(c, ns, only, lambda text: click.echo(text, nl=False)))
+        return
     items = _list_items(app, "ROLLOUTS", all_namespaces)
     items = [ro for ro in items if only is None or (ro.get("metadata") or {}).get("name") == only]
     if not items:

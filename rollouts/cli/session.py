@@ -86,8 +86,15 @@ FIELD_MANAGER = "kubectl-rollouts"
 
 
 async def connect(target: Target) -> Client:
+    import logging
+    from pathlib import Path
+
     from rollouts.k8s.client import KubeClient  # lazy: aiohttp and kubernetes_asyncio are slow to import
 
+    if target.kubeconfig is not None and not await asyncio.to_thread(Path(target.kubeconfig).is_file):
+        raise CliError(f"kubeconfig {target.kubeconfig}: no such file")
+    # The library logs its own warnings next to the error we report: one line is enough.
+    logging.getLogger("kubernetes_asyncio").setLevel(logging.ERROR)
     return await KubeClient.connect(
         target.kubeconfig, context=target.context, request_timeout=target.request_timeout
     )

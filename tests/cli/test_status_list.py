@@ -174,3 +174,41 @@ def test_list_experiments(fake: FakeClient, invoke: Invoke) -> None:
     assert result.output == (
         "NAME        STATUS   DURATION  REMAINING  AGE\nexp         Running  120m      90m        60m\n"
     )  # apimachinery: 120m, not 2h
+
+
+def test_list_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> None:
+    from rollouts.k8s.errors import TransportError
+
+    fake.add(ROLLOUTS, rollout(status=PAUSED))
+    healthy = rollout(status={**HEALTHY, "currentStepIndex": 2})
+    batches = [
+        [
+            {"type": "MODIFIED", "object": rollout(status=PAUSED)},  # unchanged row: not printed
+            {"type": "MODIFIED", "object": healthy},
+        ],
+    ]
+
+    async def watch(*args: Any, **kwargs: Any) -> Any:
+        if not batches:
+            raise TransportError("connection reset")  # ends the otherwise endless watch
+        for event in batches.pop(0):
+            yield event
+
+    fake.watch = watch  # type: ignore[method-assign]
+    result = invoke("list", "rollouts", "--watch")
+    assert result.output.splitlines() == [
+        "NAME        STRATEGY   STATUS        STEP  SET-WEIGHT  READY  DESIRED  UP-TO-DATE  AVAILABLE",
+        "guestbook   Canary     Paused        -     20          0/0    3        0           0        ",
+        "guestbook   Canary     Healthy       2/2   100         0/0    3        0           0        ",
+        "Error: cannot reach the Kubernetes API server: connection reset",
+    ]
+
+
+def test_missing_kubeconfig_is_one_line() -> None:
+    from rollouts.cli.session import CliError, Target, run_command
+
+    async def never(client: Any) -> None:
+        raise AssertionError("must not run")
+
+    with pytest.raises(CliError, match=r"^kubeconfig /nonexistent/config: no such file$"):
+        run_command(Target("/nonexistent/config", None, "default"), never)
