@@ -13,6 +13,7 @@ Modules, bottom-up:
 * :mod:`~rollouts.core.revision` — revisions of the new ReplicaSet and of the Rollout.
 * :mod:`~rollouts.core.anti_affinity` — the anti-affinity term injected into the new ReplicaSet.
 * :mod:`~rollouts.core.rollback` — rollbacks and ``spec.rollbackWindow``.
+* :mod:`~rollouts.core.workload` — ``spec.workloadRef``: template from a Deployment, its scale-down.
 * :mod:`~rollouts.core.restart` — ``spec.restartAt``: paced pod evictions.
 * :mod:`~rollouts.core.collision` — a failed creation of the new ReplicaSet (collisionCount).
 * :mod:`~rollouts.core.conditions` — condition reasons, texts and the update rule.

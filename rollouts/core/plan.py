@@ -8,17 +8,18 @@ objects must give a plan with no changes (idempotence; tested with a simulated c
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
 promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
 progressDeadlineAbort, manual pause, scale-down deadlines of the old stable, ephemeral metadata,
-anti-affinity, revisions, rollbackWindow, restarts (given the pods), revisionHistoryLimit, status, conditions,
-phase, events, requeue);
-blue-green lives in :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet
-covered (callers must not rely on it): AnalysisRun / Experiment *creation* (the phases of the
-step's and the background run are inputs),
-workloadRef, scaleDownDelayRevisionLimit, ping-pong, step plugins, header/mirror routes.
+anti-affinity, revisions, rollbackWindow, restarts (given the pods), workloadRef,
+revisionHistoryLimit, status, conditions, phase, events, requeue); blue-green lives in
+:mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet covered (callers must not
+rely on it): AnalysisRun / Experiment *creation* (the phases of the step's and the background
+run are inputs), scaleDownDelayRevisionLimit, status.duration, ping-pong, step plugins,
+header/mirror routes.
 
-Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout, create the
-ReplicaSet, rewrite template metadata and ``affinity_updates``, apply scales and annotations,
-evict ``evict_pods``, patch Service selectors, hand ``traffic`` to the router layer, delete
-history, merge-patch the status, emit the events, requeue at ``requeue_at``.
+Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout; create the
+ReplicaSet (on AlreadyExists see :mod:`rollouts.core.collision`); rewrite template metadata and
+``affinity_updates``; apply scales and annotations; evict ``evict_pods``; scale the referenced
+Deployment to ``workload_replicas``; patch Service selectors; hand ``traffic`` to the router
+layer; delete history; merge-patch the status; emit the events; requeue at ``requeue_at``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ from rollouts.core.steps import (
     replica_progress_threshold_met,
     set_canary_scale_in_force,
 )
+from rollouts.core.workload import deployment_replicas, with_workload_template, workload_observed_generation
 
 ROLLOUT_API_VERSION = "argoproj.io/v1alpha1"
 
@@ -156,6 +158,8 @@ class Plan:
     affinity_updates: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     #: Pods to evict, in order (``spec.restartAt``); a 429 answer means "not now", skip it.
     evict_pods: list[str] = field(default_factory=list)
+    #: ``spec.replicas`` for the Deployment named by ``spec.workloadRef`` (scaleDown), or None.
+    workload_replicas: int | None = None
 
     @property
     def changes_cluster(self) -> bool:
@@ -169,6 +173,7 @@ class Plan:
             or self.rollout_annotations
             or self.affinity_updates
             or self.evict_pods
+            or self.workload_replicas is not None
         )
 
 
@@ -249,6 +254,8 @@ class PlanContext:
     evictions: list[str] = field(default_factory=list)
     #: A return to an older ReplicaSet inside ``spec.rollbackWindow`` (rollouts.core.rollback).
     rollback_within_window: bool = False
+    #: The object named by ``spec.workloadRef``, when there is one.
+    workload: Mapping[str, Any] | None = None
 
     def scale(self, rs: ReplicaSetView, replicas: int, **annotations: str | None) -> None:
         """Plan ``rs`` at ``replicas``; annotations pending from earlier in this pass are kept."""
@@ -357,6 +364,7 @@ def plan_canary(
     services: Mapping[str, Mapping[str, Any]] | None = None,
     background_outcome: StepOutcome | None = None,
     pods: Sequence[Mapping[str, Any]] | None = None,
+    workload: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Plan one reconciliation of a canary Rollout (see the module docstring for what is covered).
 
@@ -365,10 +373,12 @@ def plan_canary(
     the background AnalysisRun (``spec.strategy.canary.analysis``) of the current revision, if any:
     Failed/Error abort the update, Inconclusive pauses it. ``pods`` (the Rollout's pods, as
     cached) are needed only for a restart (``spec.restartAt``); without them none is carried out.
+    ``workload`` is the object ``spec.workloadRef`` names (rollouts.core.workload).
 
     Raises ValueError for a Rollout that is not a canary or has no template (the reconciler turns
     validation errors into the InvalidSpec condition before calling this).
     """
+    ro = with_workload_template(ro, workload)
     canary = ro.canary
     template = ro.spec.template
     if canary is None or template is None:
@@ -427,6 +437,7 @@ def plan_canary(
     )
     ctx.seed_annotations(found)
     ctx.rollback_within_window = within_window
+    ctx.workload = workload
 
     if not changed:
         max_unavailable = canary_max_unavailable(
@@ -521,6 +532,13 @@ def finish_plan(
         rollout_annotations=dict(rollout_revision_change(ctx.ro.metadata.annotations, ctx.new.revision)),
         affinity_updates=_affinity_updates(ctx, created),
         evict_pods=ctx.evictions,
+        workload_replicas=deployment_replicas(
+            ctx.ro,
+            ctx.workload,
+            revision=ctx.new.revision,
+            new_spec_before=ctx.new.spec_replicas,
+            new_spec_after=ctx.spec_of(ctx.new),
+        ),
     )
 
 
@@ -975,6 +993,11 @@ def compute_status(ctx: PlanContext) -> None:
     status["replicas"] = sum(rs.replicas for rs in rs_all)
     status["updatedReplicas"] = ctx.new.replicas
     status["observedGeneration"] = str(ro.metadata.generation or 0)
+    workload_generation = workload_observed_generation(ro)
+    if workload_generation is None:
+        status.pop("workloadObservedGeneration", None)
+    else:
+        status["workloadObservedGeneration"] = workload_generation
     labels = dict(ro.spec.selector.match_labels or {}) if ro.spec.selector is not None else {}
     if ctx.strategy == "blueGreen":
         # Blue-green reports readiness and HPA size of the active ReplicaSet only.

@@ -60,6 +60,7 @@ from rollouts.core.replica_math import bluegreen_max_unavailable
 from rollouts.core.replica_sets import ReplicaSetView
 from rollouts.core.rollback import created_before, rollback_within_window
 from rollouts.core.steps import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
+from rollouts.core.workload import with_workload_template
 
 COMPLETED_PHASES = ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -84,16 +85,19 @@ def plan_bluegreen(
     pre_promotion_message: str = "",
     post_promotion_message: str = "",
     pods: Sequence[Mapping[str, Any]] | None = None,
+    workload: Mapping[str, Any] | None = None,
 ) -> Plan:
     """Plan one reconciliation of a blue-green Rollout.
 
     ``services`` maps Service names to Service dicts (at least the active one). The analysis
     phases are those of the current pre-/post-promotion AnalysisRuns (None: none exists yet).
     The messages are those runs' ``status.message``, appended to the abort reason when a run
-    fails. ``pods`` (the Rollout's pods) are needed only for a restart (``spec.restartAt``).
+    fails. ``pods`` (the Rollout's pods) are needed only for a restart (``spec.restartAt``);
+    ``workload`` is the object ``spec.workloadRef`` names (rollouts.core.workload).
     Raises ValueError when the Rollout is not blue-green, has no template, or its active Service
     is missing (upstream reports the latter as InvalidSpec before planning).
     """
+    ro = with_workload_template(ro, workload)
     strategy = ro.blue_green
     template = ro.spec.template
     if strategy is None or template is None or not strategy.active_service:
@@ -133,6 +137,7 @@ def plan_bluegreen(
         ro, now, replicas, [], 100, False, new, stable, others, status, events, strategy="blueGreen"
     )
     ctx.seed_annotations(found)
+    ctx.workload = workload
     window = ro.spec.rollback_window.revisions if ro.spec.rollback_window else None
     ctx.rollback_within_window = rollback_within_window(window, new, stable, views)
     fast_rollback = _fast_rollback(ctx, stable_hash, new_hash)

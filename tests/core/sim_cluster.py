@@ -32,6 +32,8 @@ class SimCluster:
     track_pods: bool = False
     pods: dict[str, dict[str, Any]] = field(default_factory=dict)
     pods_created: int = 0
+    #: The Deployment named by spec.workloadRef, if any (its spec.replicas follows the plans).
+    workload: dict[str, Any] | None = None
 
     def model(self) -> Rollout:
         return Rollout.from_dict(self.rollout)
@@ -48,6 +50,7 @@ class SimCluster:
                 pre_promotion_message=self.pre_promotion_message,
                 post_promotion_message=self.post_promotion_message,
                 pods=self._pods_arg(),
+                workload=self.workload,
             )
         return plan_canary(
             self.model(),
@@ -57,6 +60,7 @@ class SimCluster:
             services=self.services or None,
             background_outcome=self.background,
             pods=self._pods_arg(),
+            workload=self.workload,
         )
 
     def _pods_arg(self) -> list[dict[str, Any]] | None:
@@ -153,6 +157,8 @@ class SimCluster:
             else:
                 annotations[key] = value
         self.rollout["status"] = copy.deepcopy(plan.status)
+        if plan.workload_replicas is not None and self.workload is not None:
+            self.workload["spec"]["replicas"] = plan.workload_replicas
         for name in plan.evict_pods:
             self.pods.pop(name, None)
         if self.track_pods:
