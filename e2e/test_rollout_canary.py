@@ -207,3 +207,65 @@ def test_an_invalid_rollout_gets_invalid_spec_and_nothing_else(
     assert not [
         e for e in kubectl.list("events") if e.get("source", {}).get("component") == "rollouts-controller"
     ]
+
+
+def _never_ready(kubectl: Kubectl) -> None:
+    """A new revision whose pods never become Ready (the local cluster's kwok stage label)."""
+    op = [{"op": "add", "path": "/spec/template/metadata/labels/rollouts.test~1ready", "value": "false"}]
+    kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
+
+
+def _with_deadline(kubectl: Kubectl, abort: bool) -> None:
+    rollout, service = _manifests(kubectl.namespace or "")
+    rollout["spec"]["progressDeadlineSeconds"] = 10
+    rollout["spec"]["progressDeadlineAbort"] = abort
+    kubectl.apply(rollout, service)
+
+
+def _progressing(ro: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in ro["status"]["conditions"] if c["type"] == "Progressing")
+
+
+def test_pods_that_never_become_ready_exceed_the_progress_deadline(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    _with_deadline(kubectl, abort=False)
+    wait_for_phase(kubectl, f"rollout/{NAME}", "Healthy", timeout=90, controller_log=controller.log_path)
+    _never_ready(kubectl)
+    ro = wait_for_phase(
+        kubectl, f"rollout/{NAME}", "Degraded", timeout=90, controller_log=controller.log_path
+    )
+    progressing = _progressing(ro)
+    assert (progressing["status"], progressing["reason"]) == ("False", "ProgressDeadlineExceeded")
+    assert ro["status"]["message"].startswith("ProgressDeadlineExceeded: ")
+    assert not ro["status"].get("abort")  # without progressDeadlineAbort the canary stays
+    canary = _replica_sets(kubectl)[ro["status"]["currentPodHash"]]
+    assert canary["spec"]["replicas"] == 1
+
+
+def test_progress_deadline_abort_scales_the_canary_down(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    _with_deadline(kubectl, abort=True)
+    stable_hash = wait_for_phase(
+        kubectl, f"rollout/{NAME}", "Healthy", timeout=90, controller_log=controller.log_path
+    )["status"]["stableRS"]
+    _never_ready(kubectl)
+
+    def aborted() -> dict[str, Any] | None:
+        ro = kubectl.get("rollout", NAME)
+        status = ro.get("status") or {}
+        if not status.get("abort") or status.get("currentPodHash") == stable_hash:
+            return None
+        rss = _replica_sets(kubectl)
+        canary = rss.get(status["currentPodHash"])
+        return ro if canary is not None and canary["spec"]["replicas"] == 0 else None
+
+    ro = wait_for(
+        aborted,
+        timeout=90,
+        describe="aborted by the progress deadline, canary at 0",
+        diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], controller.log_path),
+    )
+    assert ro["status"]["phase"] == "Degraded"
+    assert _replica_sets(kubectl)[stable_hash]["spec"]["replicas"] == 5
