@@ -10,6 +10,8 @@ by other tests on the same cluster (default instance: no label) leave these Roll
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -41,9 +43,8 @@ def _manifests(namespace: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return rollout, service
 
 
-@pytest.fixture
-def controller(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:
-    return start_controller(
+def _controller_args(namespace: str) -> list[str]:
+    return [
         "--namespaced",
         "--namespace",
         namespace,
@@ -58,7 +59,12 @@ def controller(start_controller: Callable[..., ControllerProcess], namespace: st
         "127.0.0.1",
         "--healthz-bind",
         "127.0.0.1",
-    )
+    ]
+
+
+@pytest.fixture
+def controller(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:
+    return start_controller(*_controller_args(namespace))
 
 
 def _replica_sets(kubectl: Kubectl) -> dict[str, dict[str, Any]]:
@@ -269,3 +275,38 @@ def test_progress_deadline_abort_scales_the_canary_down(
     )
     assert ro["status"]["phase"] == "Degraded"
     assert _replica_sets(kubectl)[stable_hash]["spec"]["replicas"] == 5
+
+
+def test_a_controller_killed_mid_rollout_resumes_without_extra_replica_sets_or_repeated_steps(
+    kubectl: Kubectl, start_controller: Callable[..., ControllerProcess], namespace: str
+) -> None:
+    first = start_controller(*_controller_args(namespace))
+    _deploy_healthy(kubectl, first)
+    _set_image(kubectl, "argoproj/rollouts-demo:orange")
+    canary_hash = _wait_for_pause_at(kubectl, first, 1)["status"]["currentPodHash"]
+    _promote(kubectl)
+    _wait_for_pause_at(kubectl, first, 3)  # inside the first timed pause
+    assert first.pid is not None
+    os.kill(first.pid, signal.SIGKILL)
+    wait_for(lambda: not first.alive(), timeout=10, describe="the controller is gone")
+
+    second = start_controller(*_controller_args(namespace))
+    final = wait_for(
+        lambda: (
+            (ro := kubectl.get("rollout", NAME))["status"].get("stableRS") == canary_hash
+            and ro["status"].get("phase") == "Healthy"
+            and ro
+        ),
+        timeout=120,
+        describe="Healthy on the new revision after the restart",
+        diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], second.log_path),
+    )
+    assert final["status"]["currentStepIndex"] == STEPS
+    assert len(_replica_sets(kubectl)) == 2  # no ReplicaSet created twice
+    events = kubectl.list(
+        "events", "--field-selector", f"involvedObject.name={NAME},reason=RolloutStepCompleted"
+    )
+    completed = sorted(e["message"] for e in events)
+    expected = sorted({e["message"] for e in events})
+    assert completed == expected, "a step completed twice"
+    assert len(completed) == STEPS  # none skipped
