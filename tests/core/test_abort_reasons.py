@@ -9,33 +9,16 @@ import pytest
 
 from rollouts.core import abort
 from rollouts.core.plan import Plan, StepOutcome
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 METRIC_FAILED = 'Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)'
 
 
-def _rollout(strategy: dict[str, Any], replicas: int = 2, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {
-                "metadata": {"labels": {"app": "demo"}},
-                "spec": {"containers": [{"name": "app", "image": "demo:1"}]},
-            },
-            "strategy": strategy,
-            **spec,
-        },
-    }
-
-
 def _updated_canary(steps: list[dict[str, Any]], **spec: Any) -> SimCluster:
     """A healthy canary whose image was changed and walked to its second step."""
-    sim = SimCluster(_rollout({"canary": {"steps": steps}}, **spec), T0)
+    sim = SimCluster(rollout_doc({"canary": {"steps": steps}}, **spec), T0)
     sim.settle()
     sim.set_image("demo:2")
     for _ in range(4):
@@ -109,7 +92,7 @@ def test_background_analysis_failure_aborts_and_inconclusive_pauses() -> None:
 
 
 def test_background_analysis_is_ignored_once_promoted() -> None:
-    sim = SimCluster(_rollout({"canary": {"steps": [{"setWeight": 50}]}}), T0)
+    sim = SimCluster(rollout_doc({"canary": {"steps": [{"setWeight": 50}]}}), T0)
     sim.settle()
     sim.background = StepOutcome("analysis", "bg", "Failed")
     plan = sim.plan()
@@ -127,7 +110,7 @@ def _bluegreen_waiting_for(stage: str) -> SimCluster:
     services = {
         n: {"metadata": {"name": n}, "spec": {"selector": {"app": "demo"}}} for n in ("active", "preview")
     }
-    sim = SimCluster(_rollout(strategy), T0, services=services)
+    sim = SimCluster(rollout_doc(strategy), T0, services=services)
     sim.settle()
     sim.set_image("demo:2")
     if stage == "post":
@@ -169,7 +152,7 @@ def test_blue_green_analysis_failure_reasons(stage: str, phase: str, run_message
 
 def _stuck_canary(**spec: Any) -> tuple[SimCluster, str]:
     """An update whose canary pods never become ready, so it stops progressing at its first step."""
-    sim = SimCluster(_rollout({"canary": {"steps": [{"setWeight": 50}, {"pause": {}}]}}, **spec), T0)
+    sim = SimCluster(rollout_doc({"canary": {"steps": [{"setWeight": 50}, {"pause": {}}]}}, **spec), T0)
     sim.settle()
     sim.set_image("demo:2")
     for _ in range(3):

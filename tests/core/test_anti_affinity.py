@@ -10,6 +10,7 @@ import pytest
 from rollouts.api.rollout import Rollout
 from rollouts.core.anti_affinity import injected_term_is_stale, replica_set_affinity
 from rollouts.core.pod_hash import pod_template_hash
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -19,23 +20,13 @@ USER_AFFINITY = {
 
 
 def _doc(anti_affinity: dict[str, Any] | None, affinity: dict[str, Any] | None = None) -> dict[str, Any]:
-    pod_spec: dict[str, Any] = {"containers": [{"name": "app", "image": "demo:1"}]}
-    if affinity is not None:
-        pod_spec["affinity"] = affinity
     canary: dict[str, Any] = {"steps": [{"setWeight": 50}, {"pause": {}}]}
     if anti_affinity is not None:
         canary["antiAffinity"] = anti_affinity
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {"metadata": {"labels": {"app": "demo"}}, "spec": pod_spec},
-            "strategy": {"canary": canary},
-        },
-    }
+    doc = rollout_doc({"canary": canary})
+    if affinity is not None:
+        doc["spec"]["template"]["spec"]["affinity"] = affinity
+    return doc
 
 
 def _term(stable: str) -> dict[str, Any]:

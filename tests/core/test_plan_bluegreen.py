@@ -10,26 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _rollout(replicas: int = 3, image: str = "demo:1", **bg: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {
-                "metadata": {"labels": {"app": "demo"}},
-                "spec": {"containers": [{"name": "app", "image": image}]},
-            },
-            "strategy": {"blueGreen": {"activeService": "active", "previewService": "preview", **bg}},
-        },
-    }
+    strategy = {"blueGreen": {"activeService": "active", "previewService": "preview", **bg}}
+    return rollout_doc(strategy, replicas=replicas, image=image)
 
 
 def _sim(rollout: dict[str, Any]) -> SimCluster:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from rollouts.core.plan import StepOutcome, plan_canary
 from rollouts.core.replica_math import canary_max_surge, canary_max_unavailable
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -19,20 +20,8 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def _rollout(
     replicas: int = 4, steps: list[dict[str, Any]] | None = None, image: str = "demo:1", **canary: Any
 ) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {
-                "metadata": {"labels": {"app": "demo"}},
-                "spec": {"containers": [{"name": "app", "image": image}]},
-            },
-            "strategy": {"canary": {"steps": steps if steps is not None else [], **canary}},
-        },
-    }
+    strategy = {"canary": {"steps": steps if steps is not None else [], **canary}}
+    return rollout_doc(strategy, replicas=replicas, image=image)
 
 
 def _healthy_cluster(rollout: dict[str, Any]) -> SimCluster:

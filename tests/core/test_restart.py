@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from rollouts.core.replica_sets import ReplicaSetView
 from rollouts.core.restart import plan_restart, pod_available, restart_needed
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -153,22 +154,8 @@ def test_done_when_every_pod_is_younger_and_future_restart_waits() -> None:
 
 
 def _canary(replicas: int, max_unavailable: int) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {
-                "metadata": {"labels": {"app": "demo"}},
-                "spec": {"containers": [{"name": "app", "image": "demo:1"}]},
-            },
-            "strategy": {
-                "canary": {"steps": [{"setWeight": 50}], "maxUnavailable": max_unavailable, "maxSurge": 1}
-            },
-        },
-    }
+    canary = {"steps": [{"setWeight": 50}], "maxUnavailable": max_unavailable, "maxSurge": 1}
+    return rollout_doc({"canary": canary}, replicas=replicas)
 
 
 def _bluegreen(replicas: int, max_unavailable: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from rollouts.core.revision import (
     next_revision,
     rollout_revision_change,
 )
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -79,26 +80,9 @@ def test_rollout_revision_change() -> None:
 
 
 def _rollout(image: str = "demo:1", steps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {
-            "name": "demo",
-            "namespace": "ns",
-            "uid": "u1",
-            "generation": 1,
-            "annotations": {"owner": "a"},
-        },
-        "spec": {
-            "replicas": 2,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {
-                "metadata": {"labels": {"app": "demo"}},
-                "spec": {"containers": [{"name": "app", "image": image}]},
-            },
-            "strategy": {"canary": {"steps": steps or [{"setWeight": 50}]}},
-        },
-    }
+    doc = rollout_doc({"canary": {"steps": steps or [{"setWeight": 50}]}}, image=image)
+    doc["metadata"]["annotations"] = {"owner": "a"}
+    return doc
 
 
 def _revisions(sim: SimCluster) -> dict[str, tuple[str, str]]:

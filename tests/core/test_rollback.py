@@ -10,6 +10,7 @@ import pytest
 from rollouts.core.plan import Plan
 from rollouts.core.replica_sets import ReplicaSetView
 from rollouts.core.rollback import rollback_within_window
+from tests.core.docs import rollout_doc
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -57,21 +58,8 @@ def test_rollback_within_window(
 
 
 def _canary(window: int) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": "demo", "namespace": "ns", "uid": "u1", "generation": 1},
-        "spec": {
-            "replicas": 2,
-            "rollbackWindow": {"revisions": window},
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": {
-                "metadata": {"labels": {"app": "demo"}},
-                "spec": {"containers": [{"name": "app", "image": "demo:1"}]},
-            },
-            "strategy": {"canary": {"steps": [{"setWeight": 50}, {"pause": {}}]}},
-        },
-    }
+    steps = [{"setWeight": 50}, {"pause": {}}]
+    return rollout_doc({"canary": {"steps": steps}}, rollbackWindow={"revisions": window})
 
 
 def _drive(sim: SimCluster, rounds: int = 12) -> list[Plan]:
@@ -125,12 +113,8 @@ def test_canary_rollback_to_stable_announces_skip_steps() -> None:
 
 
 def _bluegreen() -> dict[str, Any]:
-    doc = _canary(window=0)
-    del doc["spec"]["rollbackWindow"]
-    doc["spec"]["strategy"] = {
-        "blueGreen": {"activeService": "active", "autoPromotionEnabled": False, "scaleDownDelaySeconds": 600}
-    }
-    return doc
+    strategy = {"activeService": "active", "autoPromotionEnabled": False, "scaleDownDelaySeconds": 600}
+    return rollout_doc({"blueGreen": strategy})
 
 
 def test_blue_green_fast_rollback_within_the_scale_down_delay() -> None:
