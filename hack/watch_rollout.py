@@ -27,6 +27,14 @@ def kubectl_json(kubectl: str, kubeconfig: str, *args: str) -> dict[str, Any] | 
     return result
 
 
+def step_weight(steps: list[dict[str, Any]], index: int | None) -> int:
+    weight = 0
+    for step in steps[: (index or 0) + 1]:
+        if "setWeight" in step:
+            weight = int(step["setWeight"])
+    return weight
+
+
 def describe(ro: dict[str, Any], rss: list[dict[str, Any]]) -> tuple[str, str]:
     spec, status = ro.get("spec", {}), ro.get("status", {})
     steps = (spec.get("strategy", {}).get("canary") or {}).get("steps") or []
@@ -44,7 +52,8 @@ def describe(ro: dict[str, Any], rss: list[dict[str, Any]]) -> tuple[str, str]:
     current, stable = status.get("currentPodHash"), status.get("stableRS")
     canary = counts(current) if current != stable else "-"
     if weight is None:
-        weight = 100 if current == stable else "?"
+        # No traffic router: the weight in force is the last setWeight at or before the current step.
+        weight = 100 if current == stable else step_weight(steps, idx)
     phase = status.get("phase", "")
     message = status.get("message", "")
     key = f"step={step} weight={weight} canary={canary} stable={counts(stable)} phase={phase}"
