@@ -50,6 +50,7 @@ from rollouts.core.analysis import (
 from rollouts.core.analysis.run_status import SPEC_INVALID_PREFIX
 from rollouts.core.analysis.selection import dry_run_metric_names
 from rollouts.informers.handlers import DeletedFinalStateUnknown, FuncHandler, deleted_object
+from rollouts.informers.reflector import newer_or_equal
 from rollouts.informers.store import object_key, split_key
 from rollouts.k8s.errors import ApiError, is_not_found
 from rollouts.k8s.resources import ANALYSIS_RUNS, SECRETS
@@ -148,6 +149,9 @@ class AnalysisRunController:
         # Whether the AnalysisRun CRD has a status subresource: this project's CRDs do,
         # upstream's do not; learnt from the first write (404 on /status).
         self._status_subresource = True
+        #: key -> the run as our last status write returned it, until the cache catches up: a
+        #: requeue can come before the watch event, and a stale status would measure again.
+        self._written: dict[str, Obj] = {}
         informer.add_event_handler(
             FuncHandler(add=self._enqueue, update=self._on_update, delete=self._on_delete)
         )
@@ -180,13 +184,16 @@ class AnalysisRunController:
         namespace, name = split_key(key)
         self._metrics.forget("analysis_run", namespace or "", name)
         self._queue.forget(key)
+        self._written.pop(key, None)
 
     # -- reconcile ----------------------------------------------------------------------------
 
     async def reconcile(self, key: str) -> None:
-        obj = self._cache.get(key)
-        if obj is None:
+        cached = self._cache.get(key)
+        if cached is None:
+            self._written.pop(key, None)
             return  # deleted: its metrics were dropped by the delete handler
+        obj = self._freshest(key, cached)
         namespace, name = split_key(key)
         started = self._clock.monotonic()
         try:
@@ -197,13 +204,23 @@ class AnalysisRunController:
         finally:
             self._metrics.observe("analysis_run", namespace or "", name, self._clock.monotonic() - started)
 
+    def _freshest(self, key: str, cached: Obj) -> Obj:
+        written = self._written.get(key)
+        if written is None:
+            return cached
+        written_rv, cached_rv = _resource_version(written), _resource_version(cached)
+        if written_rv and written_rv != cached_rv and newer_or_equal(written_rv, cached_rv):
+            return written
+        del self._written[key]  # the cache has caught up (or moved past our write)
+        return cached
+
     async def _reconcile(self, key: str, obj: Obj) -> None:
         if (obj.get("metadata") or {}).get("deletionTimestamp"):
             return
         try:
             run = AnalysisRun.from_dict(obj)
         except ManifestError as exc:
-            await self._end_in_error(obj, AnalysisRunStatus(), f"{SPEC_INVALID_PREFIX}{exc}")
+            await self._end_in_error(key, obj, AnalysisRunStatus(), f"{SPEC_INVALID_PREFIX}{exc}")
             return
         now = self._clock.now()
         status = run.status or AnalysisRunStatus()
@@ -213,7 +230,7 @@ class AnalysisRunController:
         try:
             scheduled = _with_metrics(run, _resolve_without_secrets(run))
         except _SpecFailure as failure:
-            await self._end_in_error(obj, status, str(failure))
+            await self._end_in_error(key, obj, status, str(failure))
             return
         tasks = due_measurements(_for_scheduling(scheduled), now)
         if tasks:
@@ -221,7 +238,7 @@ class AnalysisRunController:
                 args = await self._read_args(run)
                 jobs = [_job(task, _metric_named(run, task.metric.name), args) for task in tasks]
             except _SpecFailure as failure:
-                await self._end_in_error(obj, status, str(failure))
+                await self._end_in_error(key, obj, status, str(failure))
                 return
             async with self._providers() as lookup:
                 measurements = await take_measurements(
@@ -232,8 +249,9 @@ class AnalysisRunController:
                 scheduled = scheduled.model_copy(update={"status": recorded})
                 await collect_garbage(run, [job.metric for job in jobs], recorded, lookup)
         plan = assess_run(scheduled, now)
+        # status first: a failed write is retried, and must not announce the same thing twice
+        await self._write_status(key, obj, plan.status)
         await self._announce(obj, status, plan)
-        await self._write_status(obj, plan.status)
         self._requeue(key, plan.requeue_at)
         if AnalysisPhase.is_completed(plan.status.phase):
             self._requeue(key, ttl_expiry(scheduled.model_copy(update={"status": plan.status})))
@@ -267,7 +285,7 @@ class AnalysisRunController:
             if not is_not_found(exc):
                 raise
 
-    async def _end_in_error(self, obj: Obj, status: AnalysisRunStatus, message: str) -> None:
+    async def _end_in_error(self, key: str, obj: Obj, status: AnalysisRunStatus, message: str) -> None:
         meta = obj.get("metadata") or {}
         log.warning(
             "AnalysisRun ends in Error", namespace=meta.get("namespace"), name=meta.get("name"), why=message
@@ -277,7 +295,7 @@ class AnalysisRunController:
         ended.message = message
         if ended.metric_results is None:
             ended.metric_results = []
-        await self._write_status(obj, ended)
+        await self._write_status(key, obj, ended)
         await self._event(obj, run_completed(AnalysisPhase.ERROR.value))
 
     async def _announce(self, obj: Obj, before: AnalysisRunStatus, plan: AnalysisPlan) -> None:
@@ -291,7 +309,7 @@ class AnalysisRunController:
     async def _event(self, obj: Obj, event: Event) -> None:
         await self._events.emit(obj, event.type, event.reason, event.message)
 
-    async def _write_status(self, obj: Obj, status: AnalysisRunStatus) -> None:
+    async def _write_status(self, key: str, obj: Obj, status: AnalysisRunStatus) -> None:
         patch = status_patch(obj.get("status"), status.to_dict())
         if patch is None:
             return
@@ -299,7 +317,9 @@ class AnalysisRunController:
         name, namespace = meta.get("name", ""), meta.get("namespace")
         if self._status_subresource:
             try:
-                await self._client.patch(ANALYSIS_RUNS, name, patch, namespace, subresource="status")
+                self._written[key] = await self._client.patch(
+                    ANALYSIS_RUNS, name, patch, namespace, subresource="status"
+                )
                 return
             except ApiError as exc:
                 if not is_not_found(exc):
@@ -307,7 +327,7 @@ class AnalysisRunController:
             # upstream's CRD has no status subresource: /status is 404 while the object exists
             self._status_subresource = False
         try:
-            await self._client.patch(ANALYSIS_RUNS, name, patch, namespace)
+            self._written[key] = await self._client.patch(ANALYSIS_RUNS, name, patch, namespace)
         except ApiError as exc:
             if is_not_found(exc):
                 self._status_subresource = True  # the object itself is gone: nothing was learnt
@@ -322,6 +342,10 @@ class AnalysisRunController:
 
 
 # -- pure helpers ------------------------------------------------------------------------------
+
+
+def _resource_version(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
 
 
 def _spec_invalid(errors: list[FieldError]) -> str:

@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 from rollouts.analysis.measuring import REDACTED
 from rollouts.api.analysis import AnalysisPhase
 from rollouts.k8s.errors import TransportError
+from rollouts.k8s.resources import ANALYSIS_RUNS
 from rollouts.reconcilers.analysis_providers import fixed_scope
 from tests.reconcilers.test_analysisrun_fakes import KEY, NAME, NS, Harness, in_flight, web_metric
 
@@ -491,3 +492,20 @@ async def test_providers_collect_garbage_when_the_history_is_trimmed() -> None:
     await h.reconcile_when_ready()
     assert collected == [2]
     assert len(h.status["metricResults"][0]["measurements"]) == 2
+
+
+async def test_a_requeue_before_the_watch_catches_up_uses_the_written_status() -> None:
+    h = Harness()
+    h.kube.watch_keeps_up = False
+    h.create({"metrics": [web_metric(count=2, interval="1m", successCondition="result > 5")]})
+    h.provider.script["m"] = [10, 10]
+    await h.reconcile()
+    await h.reconcile()  # the cache still holds the run without status
+    assert len(h.provider.calls) == 1, "measured again from a stale cache"
+    assert len(h.status["metricResults"][0]["measurements"]) == 1
+    # once the cache has caught up (a newer resourceVersion), it is read again
+    h.kube.put(ANALYSIS_RUNS, h.run)
+    await h.clock.advance(61)
+    await h.reconcile()
+    assert len(h.provider.calls) == 2
+    assert h.status["phase"] == "Successful"

@@ -67,10 +67,12 @@ class FakeKube:
     objects: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     status_subresource: bool = True
+    #: whether writes reach the informer's cache at once (False: the watch lags behind)
+    watch_keeps_up: bool = True
 
-    def put(self, res: Resource, obj: dict[str, Any]) -> None:
+    def put(self, res: Resource, obj: dict[str, Any], *, cache: bool = True) -> None:
         self.objects[(res.plural, obj["metadata"]["name"])] = copy.deepcopy(obj)
-        if res is ANALYSIS_RUNS:
+        if res is ANALYSIS_RUNS and cache:
             self.informer.store.items[f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"] = (
                 copy.deepcopy(obj)
             )
@@ -108,7 +110,9 @@ class FakeKube:
         key = (res.plural, name)
         if key not in self.objects or (subresource == "status" and not self.status_subresource):
             raise _not_found(res, name)
-        self.put(res, merge(self.objects[key], patch))
+        patched = merge(self.objects[key], patch)
+        patched["metadata"]["resourceVersion"] = str(int(patched["metadata"].get("resourceVersion", "0")) + 1)
+        self.put(res, patched, cache=self.watch_keeps_up)
         return copy.deepcopy(self.objects[key])
 
     async def delete(self, res: Resource, name: str, namespace: str | None = None, **_: Any) -> None:
@@ -211,10 +215,18 @@ class Harness:
         return self.provider
 
     def create(self, spec: dict[str, Any], status: dict[str, Any] | None = None, **meta: Any) -> None:
+        stored = self.kube.objects.get(("analysisruns", NAME))
+        version = int(stored["metadata"]["resourceVersion"]) + 1 if stored else 1  # as the API server
         obj: dict[str, Any] = {
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "AnalysisRun",
-            "metadata": {"name": NAME, "namespace": NS, "uid": "uid-1", "resourceVersion": "1", **meta},
+            "metadata": {
+                "name": NAME,
+                "namespace": NS,
+                "uid": "uid-1",
+                "resourceVersion": str(version),
+                **meta,
+            },
             "spec": spec,
         }
         if status is not None:
