@@ -10,7 +10,8 @@ What enqueues a Rollout (``namespace/name``):
 One reconcile, in order: skip a Rollout that is gone, being deleted or excluded by the instance id;
 write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); validate the spec and
 the referenced Services — on an error set only the InvalidSpec condition and look again in 20 s;
-otherwise plan (canary or blue-green) and apply, then requeue at the plan's time.
+otherwise plan (canary or blue-green) and apply — traffic weights through the routers of
+:mod:`rollouts.trafficrouting` — then requeue at the plan's time.
 
 Stale reads: the cache may not yet hold the status this controller just wrote. The object the API
 server returned for that write is kept and preferred while the cache's copy is older, so a pass
@@ -31,7 +32,7 @@ from rollouts.api.common import FieldError, ManifestError
 from rollouts.api.rollout import Rollout
 from rollouts.api.validation import validate_rollout
 from rollouts.clock import Clock
-from rollouts.core.plan import Plan, plan_canary
+from rollouts.core.plan import DesiredTraffic, Plan, plan_canary
 from rollouts.core.plan_bluegreen import plan_bluegreen
 from rollouts.informers import DeletedFinalStateUnknown, FuncHandler, SharedInformerFactory, deleted_object
 from rollouts.informers.store import split_key
@@ -44,7 +45,7 @@ from rollouts.reconcilers.invalid_spec import (
     invalid_spec_status,
     without_invalid_spec,
 )
-from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier
+from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier, TrafficRoute
 from rollouts.reconcilers.rollout_indexes import (
     BY_SERVICE,
     BY_WORKLOAD_REF,
@@ -54,6 +55,8 @@ from rollouts.reconcilers.rollout_indexes import (
     rollouts_by_workload_ref,
 )
 from rollouts.reconcilers.rollout_inputs import RolloutInputs, gather
+from rollouts.trafficrouting.apply import TrafficRequest, apply_traffic
+from rollouts.trafficrouting.factory import routers_for
 from rollouts.workqueue import RateLimitingQueue
 
 log = structlog.get_logger("rollouts.reconcilers.rollout")
@@ -202,7 +205,9 @@ class RolloutController:
             await self._mark_invalid(key, rollout, errors[0])
             return
         plan = self._plan(ro, inputs)
-        outcome = await self._applier.apply(rollout, plan, inputs.replica_sets_by_name(), now)
+        outcome = await self._applier.apply(
+            rollout, plan, inputs.replica_sets_by_name(), now, self._router(ro, plan)
+        )
         if outcome.written is not None:
             self._written[key] = outcome.written
         if outcome.conflict:
@@ -216,6 +221,27 @@ class RolloutController:
         if ro.blue_green is not None:
             return plan_bluegreen(ro, inputs.replica_sets, inputs.services, now)
         return plan_canary(ro, inputs.replica_sets, now, services=inputs.services)
+
+    def _router(self, ro: Rollout, plan: Plan) -> TrafficRoute | None:
+        """The router layer for this pass: every router the Rollout configures gets the weights
+        (managed routes dropped once the update is fully promoted or aborted)."""
+        if ro.canary is None or ro.canary.traffic_routing is None:
+            return None
+        status = plan.status
+        finished = bool(status.get("abort")) or status.get("stableRS") == status.get("currentPodHash")
+
+        async def route(traffic: DesiredTraffic) -> None:
+            routers = routers_for(self._setup.client, ro)  # type: ignore[arg-type]
+            request = TrafficRequest(
+                canary_weight=traffic.canary_weight,
+                canary_hash=traffic.canary_hash,
+                stable_hash=traffic.stable_hash,
+                remove_managed_routes=finished,
+                verify=False,  # the core does not gate steps on verification yet
+            )
+            await apply_traffic(routers, request)
+
+        return route
 
     async def _mark_invalid(self, key: str, rollout: Obj, error: FieldError) -> None:
         name = str((rollout.get("metadata") or {}).get("name") or "")

@@ -13,13 +13,15 @@ differs (so applying the same plan to the objects it produced issues no call at 
 * The status goes through the ``status`` subresource with ``metadata.resourceVersion`` in the
   patch: a plan computed from a stale cache must not overwrite a newer status (a 409 is reported
   as a conflict, and the caller requeues to re-plan on the fresher object).
-* Traffic weights (``plan.traffic``) are for the router layer and are not applied here.
+* Traffic weights (``plan.traffic``) are handed to ``route`` (the router layer, given by the
+  reconciler) after the Service selectors and before the history clean-up; without a ``route``
+  they are not applied.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -28,7 +30,7 @@ import structlog
 
 from rollouts.api.validation_references import MANAGED_BY_ANNOTATION
 from rollouts.core.ephemeral import TemplateMetadataChange
-from rollouts.core.plan import Plan, ScaleChange
+from rollouts.core.plan import DesiredTraffic, Plan, ScaleChange
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL
 from rollouts.core.replica_sets import EPHEMERAL_METADATA_ANNOTATION
 from rollouts.k8s.errors import is_already_exists, is_conflict, is_not_found
@@ -87,6 +89,9 @@ def _controlled_by(obj: Mapping[str, Any], uid: str) -> bool:
     )
 
 
+TrafficRoute = Callable[[DesiredTraffic], Awaitable[None]]
+
+
 class PlanApplier:
     def __init__(self, client: ApiClient, recorder: EventRecorder) -> None:
         self._client = client
@@ -98,8 +103,10 @@ class PlanApplier:
         plan: Plan,
         replica_sets: Mapping[str, Mapping[str, Any]],
         now: datetime,
+        route: TrafficRoute | None = None,
     ) -> ApplyOutcome:
-        """Apply ``plan`` computed for ``rollout`` (as cached) and its ``replica_sets`` (by name)."""
+        """Apply ``plan`` computed for ``rollout`` (as cached) and its ``replica_sets`` (by name);
+        ``route`` applies the plan's traffic weights."""
         namespace = str(_meta(rollout).get("namespace") or "")
         scales = {change.name: change for change in plan.scales}
         if plan.create_replica_set is not None:
@@ -122,6 +129,8 @@ class PlanApplier:
                 },
                 namespace,
             )
+        if plan.traffic is not None and route is not None:
+            await route(plan.traffic)
         for name in plan.delete_replica_sets:
             try:
                 await self._client.delete(REPLICASETS, name, namespace)

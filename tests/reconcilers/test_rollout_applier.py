@@ -7,7 +7,7 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.clock import FakeClock
-from rollouts.core.plan import Event, Plan, ScaleChange, ServiceSelector, plan_canary
+from rollouts.core.plan import DesiredTraffic, Event, Plan, ScaleChange, ServiceSelector, plan_canary
 from rollouts.reconcilers.events import SOURCE_COMPONENT, EventRecorder
 from rollouts.reconcilers.rollout_applier import CACHE_LAG_RETRY_SECONDS, PlanApplier
 from tests.reconcilers.rollout_fakes import FakeApi, rollout
@@ -160,3 +160,22 @@ async def test_a_create_of_our_own_replica_set_means_the_cache_is_behind() -> No
     outcome = await _applier(api).apply(ro, plan, {}, NOW)
     assert outcome.requeue_after == CACHE_LAG_RETRY_SECONDS
     assert [c[0] for c in api.calls] == ["create"]  # nothing after the failed create
+
+
+async def test_traffic_goes_to_the_router_between_the_selectors_and_the_history_clean_up() -> None:
+    api = FakeApi()
+    ro = api.put("rollouts", rollout())
+    api.put("services", {"metadata": {"name": "stable", "namespace": "ns"}, "spec": {"selector": {}}})
+    api.put("replicasets", {"metadata": {"name": "old", "namespace": "ns"}, "spec": {"replicas": 0}})
+    traffic = DesiredTraffic(canary_weight=20, stable_weight=80, canary_hash="c", stable_hash="s")
+    routed: list[tuple[DesiredTraffic, list[tuple[str, str, str]]]] = []
+
+    async def route(desired: DesiredTraffic) -> None:
+        routed.append((desired, api.writes()))
+
+    plan = Plan(
+        None, [], [ServiceSelector("stable", "s")], traffic, {}, [], None, delete_replica_sets=["old"]
+    )
+    await _applier(api).apply(ro, plan, {}, NOW, route)
+    assert routed == [(traffic, [("patch", "services", "stable")])]
+    assert api.writes()[-1] == ("delete", "replicasets", "old")
