@@ -5,7 +5,7 @@ every request still carries its own timeout) and is closed with the controller
 (``async with`` or :meth:`close`). :meth:`lookup` returns the provider for the metric's one
 configured source, or raises :class:`~.measuring.UnsupportedProvider` (a ValueError) with a
 message fit for the measurement: no provider, or one this build does not implement
-(CloudWatch, SkyWalking, plugins).
+(SkyWalking, plugins).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from types import TracebackType
 
 import aiohttp
 
+from rollouts.analysis.cloudwatch import ClientFactory, CloudWatchProvider
 from rollouts.analysis.datadog import DatadogProvider
 from rollouts.analysis.graphite import GraphiteProvider
 from rollouts.analysis.influxdb import InfluxdbProvider
@@ -31,7 +32,7 @@ from rollouts.clock import Clock
 Provider = QueryProvider | JobProvider | KayentaProvider
 
 #: configured in a metric, recognised, but not implemented by this build
-UNSUPPORTED = {"cloud_watch": "CloudWatch", "skywalking": "SkyWalking", "plugin": "plugin"}
+UNSUPPORTED = {"skywalking": "SkyWalking", "plugin": "plugin"}
 
 
 class ProviderRegistry:
@@ -43,6 +44,7 @@ class ProviderRegistry:
         kube: JobClient | None = None,
         secrets: SecretSource | None = None,
         session: aiohttp.ClientSession | None = None,
+        cloudwatch_clients: ClientFactory | None = None,
     ) -> None:
         self._owns_session = session is None
         self._session = session or aiohttp.ClientSession()
@@ -56,6 +58,7 @@ class ProviderRegistry:
             "wavefront": WavefrontProvider(self._session, clock, secrets, controller_namespace),
             "influxdb": InfluxdbProvider(self._session, secrets, controller_namespace),
             "kayenta": KayentaProvider(self._session),
+            "cloud_watch": CloudWatchProvider(clock, cloudwatch_clients),
         }
         if kube is not None:
             self._providers["job"] = JobProvider(kube)

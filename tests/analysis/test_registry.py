@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from rollouts.analysis.cloudwatch import CloudWatchProvider
 from rollouts.analysis.datadog import DatadogProvider
 from rollouts.analysis.job import JobProvider
 from rollouts.analysis.measuring import UnsupportedProvider
@@ -25,6 +26,7 @@ from tests.analysis.test_job import FakeJobClient
         ({"web": {"url": "http://127.0.0.1:1"}}, WebProvider),
         ({"datadog": {"query": "q"}}, DatadogProvider),
         ({"job": {"spec": {}}}, JobProvider),
+        ({"cloudWatch": {"metricDataQueries": []}}, CloudWatchProvider),
     ],
 )
 async def test_lookup_by_configured_source(
@@ -39,10 +41,6 @@ async def test_lookup_by_configured_source(
 @pytest.mark.parametrize(
     ("provider", "message"),
     [
-        (
-            {"cloudWatch": {"metricDataQueries": []}},
-            "CloudWatch provider is not supported by this controller",
-        ),
         ({"skywalking": {"address": "x"}}, "SkyWalking provider is not supported by this controller"),
         ({"plugin": {"argoproj-labs/x": {}}}, "plugin provider is not supported by this controller"),
         ({}, "no provider configured"),
