@@ -8,6 +8,7 @@ touches it, and it has no replicas.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,13 @@ def rollout_manifest(name: str) -> dict[str, Any]:
     }
 
 
+def set_status(kubectl: Kubectl, name: str, fields: dict[str, Any]) -> None:
+    """Write status fields as the controller would (merge patch on the status subresource)."""
+    kubectl(
+        "patch", "rollout", name, "--subresource=status", "--type=merge", "-p", json.dumps({"status": fields})
+    )
+
+
 def run_cli(cluster: Cluster, namespace: str, *args: str) -> subprocess.CompletedProcess[str]:
     argv = [str(CLI), "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, *args]
     return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
@@ -64,15 +72,14 @@ def test_actions_land_on_the_rollout(
     assert kubectl.get("rollout", guestbook)["spec"]["paused"] is True
 
     # as if the controller had paused at the pause step
-    kubectl(
-        "patch",
-        "rollout",
+    set_status(
+        kubectl,
         guestbook,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"currentStepIndex":1,"controllerPause":true,'
-        '"pauseConditions":[{"reason":"CanaryPauseStep","startTime":"2026-01-01T00:00:00Z"}]}}',
+        {
+            "currentStepIndex": 1,
+            "controllerPause": True,
+            "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": "2026-01-01T00:00:00Z"}],
+        },
     )
     assert ok(cluster, namespace, "promote", guestbook) == "rollout 'guestbook' promoted\n"
     obj = kubectl.get("rollout", guestbook)
@@ -97,15 +104,7 @@ def test_actions_land_on_the_rollout(
     assert containers[0]["image"] == "registry.example.com/web:2"
 
     # promote --full only asks for a full promotion while an update is under way
-    kubectl(
-        "patch",
-        "rollout",
-        guestbook,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"currentPodHash":"abc","stableRS":"old"}}',
-    )
+    set_status(kubectl, guestbook, {"currentPodHash": "abc", "stableRS": "old"})
     assert ok(cluster, namespace, "promote", "--full", guestbook) == "rollout 'guestbook' fully promoted\n"
     assert kubectl.get("rollout", guestbook)["status"]["promoteFull"] is True
 
@@ -125,29 +124,17 @@ def test_actions_land_on_the_rollout(
 
 
 def test_status_and_not_found(cluster: Cluster, namespace: str, kubectl: Kubectl, guestbook: str) -> None:
-    kubectl(
-        "patch",
-        "rollout",
+    set_status(
+        kubectl,
         guestbook,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"phase":"Degraded","message":"RolloutAborted: aborted","observedGeneration":"1"}}',
+        {"phase": "Degraded", "message": "RolloutAborted: aborted", "observedGeneration": "1"},
     )
     done = run_cli(cluster, namespace, "status", guestbook, "--timeout", "20s")
     assert done.returncode == 1
     assert done.stdout == "Degraded - RolloutAborted: aborted\n"
     assert done.stderr == "Error: The rollout is in a degraded state with message: RolloutAborted: aborted\n"
 
-    kubectl(
-        "patch",
-        "rollout",
-        guestbook,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"phase":"Healthy","message":""}}',
-    )
+    set_status(kubectl, guestbook, {"phase": "Healthy", "message": ""})
     assert ok(cluster, namespace, "status", guestbook, "--timeout", "20s") == "Healthy\n"
 
     missing = run_cli(cluster, namespace, "promote", "nope")
@@ -260,15 +247,7 @@ def test_analysis_run_create_and_terminate(
 def test_status_watch_exits_0_once_healthy(
     cluster: Cluster, namespace: str, kubectl: Kubectl, guestbook: str
 ) -> None:
-    kubectl(
-        "patch",
-        "rollout",
-        guestbook,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"phase":"Progressing","message":"more replicas need to be updated"}}',
-    )
+    set_status(kubectl, guestbook, {"phase": "Progressing", "message": "more replicas need to be updated"})
     argv = [
         str(CLI),
         "--kubeconfig",
@@ -284,15 +263,7 @@ def test_status_watch_exits_0_once_healthy(
         try:
             assert watcher.stdout is not None
             assert watcher.stdout.readline() == "Progressing - more replicas need to be updated\n"
-            kubectl(
-                "patch",
-                "rollout",
-                guestbook,
-                "--subresource=status",
-                "--type=merge",
-                "-p",
-                '{"status":{"phase":"Healthy","message":""}}',
-            )
+            set_status(kubectl, guestbook, {"phase": "Healthy", "message": ""})
             out, err = watcher.communicate(timeout=TIMEOUT)
         finally:
             if watcher.poll() is None:

@@ -116,6 +116,21 @@ def cli(
     app.request_timeout = request_timeout
 
 
+def _for_each(app: App, names: tuple[str, ...], action_name: str) -> None:
+    """Run one of :mod:`.actions`' per-object commands for each name over one connection, printing
+    each result; the first failure stops the rest (as upstream's loop does)."""
+    from rollouts.cli import actions
+
+    action: Callable[[Client, str, str], Awaitable[str]] = getattr(actions, action_name)
+    ns = app.namespace
+
+    async def work(client: Client) -> None:
+        for name in names:
+            click.echo(await action(client, ns, name))
+
+    app.run(work)
+
+
 # -- rollout actions ---------------------------------------------------------------------------
 
 
@@ -158,11 +173,7 @@ def promote(app: App, name: str, full: bool, skip_current_step: bool, skip_all_s
 @pass_app
 def abort(app: App, names: tuple[str, ...]) -> None:
     """Abort a rollout: stop progressing and revert to the stable ReplicaSet."""
-    from rollouts.cli import actions
-
-    ns = app.namespace
-    for name in names:
-        click.echo(app.run(lambda c, n=name: actions.abort(c, ns, n)))  # type: ignore[misc]
+    _for_each(app, names, "abort")
 
 
 @cli.command()
@@ -170,11 +181,7 @@ def abort(app: App, names: tuple[str, ...]) -> None:
 @pass_app
 def pause(app: App, names: tuple[str, ...]) -> None:
     """Pause a rollout (set spec.paused)."""
-    from rollouts.cli import actions
-
-    ns = app.namespace
-    for name in names:
-        click.echo(app.run(lambda c, n=name: actions.pause(c, ns, n)))  # type: ignore[misc]
+    _for_each(app, names, "pause")
 
 
 @cli.command()
@@ -218,11 +225,7 @@ def retry() -> None:
 @pass_app
 def retry_rollout(app: App, names: tuple[str, ...]) -> None:
     """Retry an aborted rollout."""
-    from rollouts.cli import actions
-
-    ns = app.namespace
-    for name in names:
-        click.echo(app.run(lambda c, n=name: actions.retry_rollout(c, ns, n)))  # type: ignore[misc]
+    _for_each(app, names, "retry_rollout")
 
 
 @retry.command("experiment")
@@ -230,11 +233,7 @@ def retry_rollout(app: App, names: tuple[str, ...]) -> None:
 @pass_app
 def retry_experiment(app: App, names: tuple[str, ...]) -> None:
     """Retry a failed experiment."""
-    from rollouts.cli import actions
-
-    ns = app.namespace
-    for name in names:
-        click.echo(app.run(lambda c, n=name: actions.retry_experiment(c, ns, n)))  # type: ignore[misc]
+    _for_each(app, names, "retry_experiment")
 
 
 @cli.group(
@@ -255,11 +254,7 @@ def terminate() -> None:
 @pass_app
 def terminate_analysis_run(app: App, names: tuple[str, ...]) -> None:
     """Terminate an AnalysisRun."""
-    from rollouts.cli import actions
-
-    ns = app.namespace
-    for name in names:
-        click.echo(app.run(lambda c, n=name: actions.terminate_analysis_run(c, ns, n)))  # type: ignore[misc]
+    _for_each(app, names, "terminate_analysis_run")
 
 
 @terminate.command("experiment")
@@ -267,11 +262,7 @@ def terminate_analysis_run(app: App, names: tuple[str, ...]) -> None:
 @pass_app
 def terminate_experiment(app: App, names: tuple[str, ...]) -> None:
     """Terminate an Experiment."""
-    from rollouts.cli import actions
-
-    ns = app.namespace
-    for name in names:
-        click.echo(app.run(lambda c, n=name: actions.terminate_experiment(c, ns, n)))  # type: ignore[misc]
+    _for_each(app, names, "terminate_experiment")
 
 
 @cli.group("set")
