@@ -5,7 +5,7 @@ every request still carries its own timeout) and is closed with the controller
 (``async with`` or :meth:`close`). :meth:`lookup` returns the provider for the metric's one
 configured source, or raises :class:`~.measuring.UnsupportedProvider` (a ValueError) with a
 message fit for the measurement: no provider, or one this build does not implement
-(SkyWalking, plugins).
+(plugins: no plugin host in this build).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from rollouts.analysis.measuring import QueryProvider, UnsupportedProvider
 from rollouts.analysis.newrelic import NewRelicProvider
 from rollouts.analysis.prometheus import PrometheusProvider
 from rollouts.analysis.secrets import SecretSource
+from rollouts.analysis.skywalking import SkyWalkingProvider
 from rollouts.analysis.wavefront import WavefrontProvider
 from rollouts.analysis.web import WebProvider
 from rollouts.api.analysis import AnalysisRun, Metric
@@ -32,7 +33,7 @@ from rollouts.clock import Clock
 Provider = QueryProvider | JobProvider | KayentaProvider
 
 #: configured in a metric, recognised, but not implemented by this build
-UNSUPPORTED = {"skywalking": "SkyWalking", "plugin": "plugin"}
+UNSUPPORTED = {"plugin": "plugin"}
 
 
 class ProviderRegistry:
@@ -59,6 +60,7 @@ class ProviderRegistry:
             "influxdb": InfluxdbProvider(self._session, secrets, controller_namespace),
             "kayenta": KayentaProvider(self._session),
             "cloud_watch": CloudWatchProvider(clock, cloudwatch_clients),
+            "skywalking": SkyWalkingProvider(self._session, clock),
         }
         if kube is not None:
             self._providers["job"] = JobProvider(kube)

@@ -20,6 +20,7 @@ from rollouts.analysis.kayenta import KayentaProvider
 from rollouts.analysis.newrelic import NewRelicProvider
 from rollouts.analysis.prometheus import PrometheusProvider
 from rollouts.analysis.secrets import SecretSource, SecretUnavailable
+from rollouts.analysis.skywalking import SkyWalkingProvider
 from rollouts.analysis.wavefront import WavefrontProvider
 from rollouts.analysis.web import WebProvider
 from rollouts.api.analysis import Metric
@@ -121,6 +122,12 @@ def _kayenta(session: aiohttp.ClientSession, clock: FakeClock, base: str) -> tup
     return KayentaProvider(session, request_timeout=SHORT_TIMEOUT), metric({"kayenta": config}, interval="5m")
 
 
+def _skywalking(session: aiohttp.ClientSession, clock: FakeClock, base: str) -> tuple[Any, Metric]:
+    provider = SkyWalkingProvider(session, clock, request_timeout=SHORT_TIMEOUT)
+    config = {"address": base, "query": "query q($duration: Duration!) { x }", "interval": "5m"}
+    return provider, metric({"skywalking": config}, successCondition="result.x > 0")
+
+
 CASES = [
     ProviderCase(
         "prometheus",
@@ -152,6 +159,7 @@ CASES = [
         "wavefront", [("GET", "/api/v2/chart/api")], _wavefront, ("application/json", '{"timeseries":[]}')
     ),
     ProviderCase("influxdb", [("POST", "/api/v2/query")], _influxdb, ("application/csv", "\r\n")),
+    ProviderCase("skywalking", [("POST", "/graphql")], _skywalking, ("application/json", '{"data":null}')),
     ProviderCase(
         "kayenta", [("GET", "/canaryConfig"), ("POST", "/canary/{id}")], _kayenta, ("application/json", "[]")
     ),

@@ -73,6 +73,8 @@ async def test_metric_data_results_reach_the_conditions(endpoint: str) -> None:
 
 
 async def test_no_data_is_an_empty_values_list(endpoint: str) -> None:
+    # another metric name, not only another namespace: moto matches GetMetricData queries by
+    # name and dimensions
     provider = CloudWatchProvider(
         FakeClock(start=NOW), default_client_factory(endpoint_url=endpoint, **CREDENTIALS)
     )

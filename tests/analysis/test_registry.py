@@ -41,7 +41,6 @@ async def test_lookup_by_configured_source(
 @pytest.mark.parametrize(
     ("provider", "message"),
     [
-        ({"skywalking": {"address": "x"}}, "SkyWalking provider is not supported by this controller"),
         ({"plugin": {"argoproj-labs/x": {}}}, "plugin provider is not supported by this controller"),
         ({}, "no provider configured"),
     ],

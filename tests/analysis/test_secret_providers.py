@@ -286,3 +286,25 @@ async def test_kayenta_judgement_lifecycle(
     state["poll"] = {"complete": True, "result": {}}
     broken = await provider.resume(run(), m, started, later)
     assert (broken.phase, broken.message) == ("Error", "Missing Score")
+
+
+async def test_skywalking_sends_the_duration_and_returns_data(
+    serve: Serve, session: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    seen: list[dict[str, Any]] = []
+    answer = {"data": {"x": 0.98}}
+    base = await serve(json_routes("POST", "/graphql", answer, seen))
+    measurement = await measure("skywalking", session, clock, base)
+    assert (measurement.phase, measurement.value) == ("Successful", '{"x":0.98}')
+    sent = json.loads(seen[0]["body"])
+    assert sent["variables"] == {
+        "duration": {"start": "2026-03-01 1155", "end": "2026-03-01 1200", "step": "MINUTE"}
+    }
+
+
+async def test_skywalking_graphql_error(
+    serve: Serve, session: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    base = await serve(json_routes("POST", "/graphql", {"errors": [{"message": "bad query"}]}, []))
+    measurement = await measure("skywalking", session, clock, base)
+    assert (measurement.phase, measurement.message) == ("Error", "graphql: bad query")
