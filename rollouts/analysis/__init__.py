@@ -18,5 +18,26 @@ Design:
 
 Modules: :mod:`.measuring` (the base and the measurement helpers), :mod:`.http` (bounded HTTP
 with clear failures), :mod:`.auth` (basic/OAuth2 headers), :mod:`.gofmt` (Go's number text),
-:mod:`.secrets`, one module per provider, and :mod:`.registry` (which provider serves a metric).
+:mod:`.secrets` and :mod:`.credentials` (Secret reading and masking), :mod:`.secret_provider`
+(the base of credentialed providers), :mod:`.json_path` and :mod:`.time_expr` (small
+languages of the Web and Prometheus configs), one module per provider (:mod:`.prometheus`,
+:mod:`.web`, :mod:`.job`, :mod:`.datadog`, :mod:`.newrelic`, :mod:`.wavefront`,
+:mod:`.influxdb`, :mod:`.graphite`, :mod:`.kayenta`, :mod:`.cloudwatch`, :mod:`.skywalking`)
+and :mod:`.registry` (which provider serves a metric).
 """
+
+from rollouts.analysis.measuring import MeasurementError, QueryProvider, Reading, UnsupportedProvider
+from rollouts.analysis.registry import Provider, ProviderRegistry
+from rollouts.analysis.secrets import SecretSource, SecretUnavailable, kube_secret_source
+
+__all__ = [
+    "MeasurementError",
+    "Provider",
+    "ProviderRegistry",
+    "QueryProvider",
+    "Reading",
+    "SecretSource",
+    "SecretUnavailable",
+    "UnsupportedProvider",
+    "kube_secret_source",
+]
