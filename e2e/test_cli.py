@@ -49,6 +49,8 @@ def set_status(kubectl: Kubectl, name: str, fields: dict[str, Any]) -> None:
 
 
 def run_cli(cluster: Cluster, namespace: str, *args: str) -> subprocess.CompletedProcess[str]:
+    if not CLI.is_file():
+        pytest.fail(f"{CLI} is not installed: run `uv sync` (the package's [project.scripts])", pytrace=False)
     argv = [str(CLI), "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, *args]
     return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
 

@@ -9,7 +9,6 @@ not found``, ``… is forbidden: …``), an unreachable server, a kubeconfig tha
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -86,6 +85,7 @@ FIELD_MANAGER = "kubectl-rollouts"
 
 
 async def connect(target: Target) -> Client:
+    import asyncio
     import logging
     from pathlib import Path
 
@@ -105,6 +105,7 @@ Connector = Callable[[Target], Awaitable[Client]]
 
 def run_command(target: Target, work: Callable[[Client], Awaitable[T]], connector: Connector = connect) -> T:
     """Run ``work`` with a connected client; every anticipated failure becomes :class:`CliError`."""
+    import asyncio  # here, not at the top: ``--help`` never needs it
 
     async def main() -> T:
         client = await connector(target)

@@ -62,3 +62,24 @@ async def test_watch_redraws_only_on_change() -> None:
 
     await watch_text(FakeClient(), render, lambda: NOW, shown.append, timeout_seconds=5, sleep=sleep)
     assert shown == [CLEAR_SCREEN + "one", CLEAR_SCREEN + "two"]
+
+
+def test_help_imports_no_client_and_no_models() -> None:
+    """``--help`` stays instant: the HTTP client, kubernetes_asyncio and pydantic load lazily."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from rollouts.cli.main import cli\n"
+        "try:\n"
+        "    cli.main(['--help'], prog_name='kubectl-rollouts')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('aiohttp', 'kubernetes_asyncio', 'pydantic', 'rollouts.k8s', 'rollouts.api', 'yaml', 'asyncio')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
