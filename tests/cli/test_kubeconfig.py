@@ -76,10 +76,12 @@ def test_help_imports_no_client_and_no_models() -> None:
         "    cli.main(['--help'], prog_name='kubectl-rollouts')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('aiohttp', 'kubernetes_asyncio', 'pydantic', 'rollouts.k8s', 'rollouts.api', 'yaml', 'asyncio')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "print(' '.join(sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
-    assert done.stdout.splitlines()[-1] == "[]"
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert "click" in loaded  # the probe did run the command tree
+    heavy = {"aiohttp", "kubernetes_asyncio", "pydantic", "rollouts.k8s", "rollouts.api", "yaml", "asyncio"}
+    assert heavy & loaded == set()
