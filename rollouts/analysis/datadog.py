@@ -174,10 +174,8 @@ class DatadogProvider(SecretBackedProvider):
         secrets: SecretSource | None,
         controller_namespace: str,
     ) -> None:
-        super().__init__(secrets)
-        self._session = session
+        super().__init__(session, secrets, controller_namespace)
         self._clock = clock
-        self._controller_namespace = controller_namespace
 
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:
         dd = _config(metric)
@@ -210,29 +208,19 @@ class DatadogProvider(SecretBackedProvider):
             "DD-API-KEY": credentials.get("api-key"),
             "DD-APPLICATION-KEY": credentials.get("app-key"),
         }
-        if api_version == "v1":
-            params = {"query": dd.query or "", "from": str(now - interval), "to": str(now)}
-            answer = await send(
-                self._session,
-                "GET",
-                address + "/api/v1/query",
-                time_limit=time_limit,
-                headers=headers,
-                params=params,
-            )
-            _check_status(answer)
-            return v1_reading(decode_json(answer, "Could not parse JSON body"))
-        body = json.dumps(v2_payload(dd, now, interval)).encode()
+        v1 = api_version == "v1"
         answer = await send(
             self._session,
-            "POST",
-            address + "/api/v2/query/scalar",
+            "GET" if v1 else "POST",
+            address + ("/api/v1/query" if v1 else "/api/v2/query/scalar"),
             time_limit=time_limit,
             headers=headers,
-            data=body,
+            params={"query": dd.query or "", "from": str(now - interval), "to": str(now)} if v1 else None,
+            data=None if v1 else json.dumps(v2_payload(dd, now, interval)).encode(),
         )
         _check_status(answer)
-        return v2_reading(decode_json(answer, "Could not parse JSON body"))
+        body = decode_json(answer, "Could not parse JSON body")
+        return v1_reading(body) if v1 else v2_reading(body)
 
 
 def _config(metric: Metric) -> DatadogMetric:

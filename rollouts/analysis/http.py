@@ -3,7 +3,7 @@
 :func:`send` returns the status and the whole body (capped at :data:`MAX_BODY_BYTES`, so a
 hostile server cannot exhaust memory); it raises :class:`~.measuring.MeasurementError` when no
 answer arrives: connection refused, DNS/TLS failure, an invalid URL, or the timeout.
-:func:`ok_json` adds upstream's non-2xx rule and JSON decoding.
+:func:`require_2xx` is upstream's non-2xx rule and :func:`decode_json` reads the body.
 """
 
 from __future__ import annotations
@@ -83,32 +83,6 @@ def decode_json(answer: HttpAnswer, what: str) -> Any:
         return json.loads(answer.body)
     except ValueError:
         raise MeasurementError(f"{what}: the response is not JSON: {answer.quoted()!r}") from None
-
-
-async def ok_json(
-    session: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    *,
-    what: str,
-    time_limit: float,
-    headers: Mapping[str, str] | None = None,
-    params: Mapping[str, str] | None = None,
-    data: bytes | str | Mapping[str, str] | None = None,
-    insecure: bool = False,
-) -> Any:
-    """A 2xx JSON answer, decoded."""
-    answer = await send(
-        session,
-        method,
-        url,
-        time_limit=time_limit,
-        headers=headers,
-        params=params,
-        data=data,
-        insecure=insecure,
-    )
-    return decode_json(require_2xx(answer), what)
 
 
 def expect_object(value: Any, what: str) -> dict[str, Any]:

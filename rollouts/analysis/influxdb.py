@@ -101,10 +101,8 @@ class InfluxdbProvider(SecretBackedProvider):
         controller_namespace: str,
         request_timeout: float = TIMEOUT_SECONDS,
     ) -> None:
-        super().__init__(secrets)
+        super().__init__(session, secrets, controller_namespace)
         self._request_timeout = request_timeout
-        self._session = session
-        self._controller_namespace = controller_namespace
 
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:
         config = metric.provider.influxdb if metric.provider else None

@@ -64,10 +64,8 @@ class NewRelicProvider(SecretBackedProvider):
         controller_namespace: str,
         margin: float = HTTP_MARGIN_SECONDS,
     ) -> None:
-        super().__init__(secrets)
+        super().__init__(session, secrets, controller_namespace)
         self._margin = margin
-        self._session = session
-        self._controller_namespace = controller_namespace
 
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:
         config = metric.provider.new_relic if metric.provider else None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from abc import abstractmethod
 from datetime import datetime
 
+import aiohttp
+
 from rollouts.analysis.credentials import Credentials
 from rollouts.analysis.measuring import (
     MeasurementError,
@@ -24,8 +26,13 @@ from rollouts.api.analysis import AnalysisRun, Measurement, Metric
 
 
 class SecretBackedProvider(QueryProvider):
-    def __init__(self, secrets: SecretSource | None) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, secrets: SecretSource | None, controller_namespace: str
+    ) -> None:
+        self._session = session
         self._secrets = secrets
+        #: where upstream looks for provider Secrets (its own namespace)
+        self._controller_namespace = controller_namespace
 
     @abstractmethod
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:

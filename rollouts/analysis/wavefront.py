@@ -75,11 +75,9 @@ class WavefrontProvider(SecretBackedProvider):
         controller_namespace: str,
         request_timeout: float = TIMEOUT_SECONDS,
     ) -> None:
-        super().__init__(secrets)
+        super().__init__(session, secrets, controller_namespace)
         self._request_timeout = request_timeout
-        self._session = session
         self._clock = clock
-        self._controller_namespace = controller_namespace
 
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:
         address = _address(metric)
