@@ -8,8 +8,9 @@ What enqueues a Rollout (``namespace/name``):
 * a Service or Deployment it names (through indexes on the Rollout cache, :mod:`.rollout_indexes`).
 
 One reconcile, in order: skip a Rollout that is gone, being deleted or excluded by the instance id;
-write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); validate the spec and
-the referenced Services — on an error set only the InvalidSpec condition and look again in 20 s;
+write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); for a workloadRef,
+record the Deployment's generation and take its template; validate the spec and the referenced
+Services — on an error set only the InvalidSpec condition and look again in 20 s;
 otherwise plan (canary or blue-green) and apply — traffic weights through the routers of
 :mod:`rollouts.trafficrouting` — then requeue at the plan's time.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -34,10 +36,12 @@ from rollouts.api.validation import validate_rollout
 from rollouts.clock import Clock
 from rollouts.core.plan import DesiredTraffic, Plan, plan_canary
 from rollouts.core.plan_bluegreen import plan_bluegreen
+from rollouts.core.restart import restart_needed
+from rollouts.core.workload import WORKLOAD_GENERATION_ANNOTATION, with_workload_template
 from rollouts.informers import DeletedFinalStateUnknown, FuncHandler, SharedInformerFactory, deleted_object
 from rollouts.informers.store import split_key
 from rollouts.k8s.errors import is_not_found
-from rollouts.k8s.resources import ANALYSIS_RUNS, DEPLOYMENTS, EXPERIMENTS, ROLLOUTS, SERVICES
+from rollouts.k8s.resources import ANALYSIS_RUNS, DEPLOYMENTS, EXPERIMENTS, PODS, ROLLOUTS, SERVICES
 from rollouts.metrics import ControllerMetrics
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.invalid_spec import (
@@ -199,12 +203,24 @@ class RolloutController:
         except ManifestError as err:
             await self._mark_invalid(key, rollout, err.errors[0])
             return
+        workload = self._workload(ro)
+        if ro.spec.workload_ref is not None:
+            if workload is not None and await self._record_workload_generation(rollout, workload):
+                return  # the annotation update brings the Rollout round again
+            try:
+                ro = with_workload_template(ro, workload)
+            except ValueError as err:
+                await self._mark_invalid(key, rollout, FieldError("spec.workloadRef", str(err)))
+                return
         inputs = gather(ro, self._replica_sets.store, self._services.store)
-        errors = validate_rollout(ro) + inputs.reference_errors
+        errors = (
+            validate_rollout(ro, template_resolved_from_ref=workload is not None) + inputs.reference_errors
+        )
         if errors:
             await self._mark_invalid(key, rollout, errors[0])
             return
-        plan = self._plan(ro, inputs)
+        pods = await self._pods_for_restart(ro, now)
+        plan = self._plan(ro, inputs, workload, pods)
         outcome = await self._applier.apply(
             rollout, plan, inputs.replica_sets_by_name(), now, self._router(ro, plan)
         )
@@ -216,11 +232,42 @@ class RolloutController:
         if outcome.requeue_after is not None:
             self._queue.add_after(key, outcome.requeue_after)
 
-    def _plan(self, ro: Rollout, inputs: RolloutInputs) -> Plan:
+    def _workload(self, ro: Rollout) -> Obj | None:
+        """The Deployment ``spec.workloadRef`` names, from the cache (other kinds: not supported)."""
+        ref = ro.spec.workload_ref
+        if ref is None or (ref.kind or "Deployment") != "Deployment" or not ref.name:
+            return None
+        return self._deployments.store.get_by_name(ro.namespace, ref.name)
+
+    async def _record_workload_generation(self, rollout: Obj, workload: Obj) -> bool:
+        """Keep ``rollout.argoproj.io/workload-generation`` on the Rollout equal to the Deployment's
+        generation (status.workloadObservedGeneration echoes it); True when it was written."""
+        generation = str((workload.get("metadata") or {}).get("generation") or 0)
+        meta = rollout.get("metadata") or {}
+        if (meta.get("annotations") or {}).get(WORKLOAD_GENERATION_ANNOTATION) == generation:
+            return False
+        patch = {"metadata": {"annotations": {WORKLOAD_GENERATION_ANNOTATION: generation}}}
+        await self._setup.client.patch(ROLLOUTS, str(meta.get("name")), patch, str(meta.get("namespace")))
+        return True
+
+    async def _pods_for_restart(self, ro: Rollout, now: datetime) -> list[Obj] | None:
+        """The Rollout's pods, read from the API only while a restart (spec.restartAt) is due:
+        the controller caches no pods, and restarts are rare."""
+        status = ro.status
+        if not restart_needed(ro.spec.restart_at, status.restarted_at if status else None, now):
+            return None
+        labels = (ro.spec.selector.match_labels or {}) if ro.spec.selector else {}
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or None
+        listed = await self._setup.client.list(PODS, ro.namespace, label_selector=selector)
+        return list(listed.get("items") or [])
+
+    def _plan(self, ro: Rollout, inputs: RolloutInputs, workload: Obj | None, pods: list[Obj] | None) -> Plan:
         now = self._clock.now()
         if ro.blue_green is not None:
-            return plan_bluegreen(ro, inputs.replica_sets, inputs.services, now)
-        return plan_canary(ro, inputs.replica_sets, now, services=inputs.services)
+            return plan_bluegreen(ro, inputs.replica_sets, inputs.services, now, pods=pods, workload=workload)
+        return plan_canary(
+            ro, inputs.replica_sets, now, services=inputs.services, pods=pods, workload=workload
+        )
 
     def _router(self, ro: Rollout, plan: Plan) -> TrafficRoute | None:
         """The router layer for this pass: every router the Rollout configures gets the weights

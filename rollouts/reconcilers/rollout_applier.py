@@ -1,15 +1,18 @@
 """Applying a Rollout plan (:class:`rollouts.core.plan.Plan`) to the cluster with the fewest calls.
 
-Order (the core's contract): create the new ReplicaSet, annotate the Rollout (its revision),
-rewrite template metadata, scale and
+Order (the core's contract): annotate the Rollout (its revision), create the new ReplicaSet,
+rewrite template metadata and anti-affinity, scale, evict (restart), scale the workloadRef
+Deployment, and
 annotate, switch Service selectors, delete history, write the status, emit the Events. Every write
 is a merge patch of only what differs from the cached object; nothing is sent when nothing
 differs (so applying the same plan to the objects it produced issues no call at all).
 
 * The scale the plan gives a ReplicaSet it also creates is folded into the create (one call).
-* A create answered AlreadyExists stops the pass: if the existing ReplicaSet is ours the cache is
-  behind (requeue shortly); otherwise it is a hash collision, answered as upstream does by
-  incrementing ``status.collisionCount`` (the next pass hashes with the new count).
+* A create answered AlreadyExists follows :mod:`rollouts.core.collision`: our own ReplicaSet with
+  the same template is adopted (the cache was behind) and the pass goes on; otherwise it is a
+  hash collision: ``status.collisionCount`` goes up and the pass ends (the next one hashes with the
+  new count). Any other creation error sets Progressing=False (ReplicaSetCreateError) with a
+  Warning event, and is raised for a retry.
 * The status goes through the ``status`` subresource with ``metadata.resourceVersion`` in the
   patch: a plan computed from a stale cache must not overwrite a newer status (a 409 is reported
   as a conflict, and the caller requeues to re-plan on the fresher object).
@@ -28,20 +31,20 @@ from typing import Any, Protocol
 
 import structlog
 
+from rollouts.api.rollout import Rollout
 from rollouts.api.validation_references import MANAGED_BY_ANNOTATION
+from rollouts.core import conditions as cond
+from rollouts.core.collision import create_failure, resolve_create_conflict
 from rollouts.core.ephemeral import TemplateMetadataChange
 from rollouts.core.plan import DesiredTraffic, Plan, ScaleChange
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL
 from rollouts.core.replica_sets import EPHEMERAL_METADATA_ANNOTATION
-from rollouts.k8s.errors import is_already_exists, is_conflict, is_not_found
-from rollouts.k8s.resources import REPLICASETS, ROLLOUTS, SERVICES
+from rollouts.k8s.errors import is_already_exists, is_conflict, is_not_found, is_too_many_requests
+from rollouts.k8s.resources import DEPLOYMENTS, PODS, REPLICASETS, ROLLOUTS, SERVICES
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.merge_patch import merge_diff
 
 log = structlog.get_logger("rollouts.reconcilers.rollout")
-
-#: How soon to look again when the cache has not yet seen a ReplicaSet we created.
-CACHE_LAG_RETRY_SECONDS = 1.0
 
 
 class ApiClient(Protocol):
@@ -65,6 +68,14 @@ class ApiClient(Protocol):
     ) -> dict[str, Any]: ...
 
     async def delete(self, res: Any, name: str, namespace: str | None = None) -> None: ...
+
+    async def create_subresource(
+        self, res: Any, name: str, subresource: str, body: dict[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]: ...
+
+    async def list(
+        self, res: Any, namespace: str | None = None, *, label_selector: str | None = None
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +120,22 @@ class PlanApplier:
         ``route`` applies the plan's traffic weights."""
         namespace = str(_meta(rollout).get("namespace") or "")
         scales = {change.name: change for change in plan.scales}
+        rollout = await self._annotate_rollout(rollout, plan.rollout_annotations)
         if plan.create_replica_set is not None:
             created_name = str(plan.create_replica_set["metadata"]["name"])
-            stop = await self._create(rollout, plan.create_replica_set, scales.pop(created_name, None))
+            stop = await self._create(rollout, plan.create_replica_set, scales.pop(created_name, None), now)
             if stop is not None:
                 return stop
-        rollout = await self._annotate_rollout(rollout, plan.rollout_annotations)
         for metadata in plan.template_metadata:
             await self._rewrite_metadata(namespace, metadata, replica_sets.get(metadata.name))
+        for name, affinity in plan.affinity_updates.items():
+            await self._rewrite_affinity(namespace, name, affinity, replica_sets.get(name))
         for scale in scales.values():
             await self._scale(namespace, scale, replica_sets.get(scale.name))
+        for pod in plan.evict_pods:
+            await self._evict(namespace, pod)
+        if plan.workload_replicas is not None:
+            await self._scale_workload(rollout, plan.workload_replicas)
         for selector in plan.service_selectors:
             await self._client.patch(
                 SERVICES,
@@ -178,8 +195,13 @@ class PlanApplier:
         return await self._client.patch(ROLLOUTS, str(meta.get("name")), patch, str(meta.get("namespace")))
 
     async def _create(
-        self, rollout: Mapping[str, Any], manifest: Mapping[str, Any], scale: ScaleChange | None
+        self,
+        rollout: Mapping[str, Any],
+        manifest: Mapping[str, Any],
+        scale: ScaleChange | None,
+        now: datetime,
     ) -> ApplyOutcome | None:
+        """Create the new ReplicaSet; None to carry on with the pass, else how the pass ends."""
         body = copy.deepcopy(dict(manifest))
         if scale is not None:
             body["spec"]["replicas"] = scale.replicas
@@ -190,22 +212,65 @@ class PlanApplier:
                 else:
                     annotations[key] = value
         namespace = str(body["metadata"].get("namespace") or _meta(rollout).get("namespace"))
+        name = str(body["metadata"]["name"])
         try:
             await self._client.create(REPLICASETS, body, namespace)
             return None
         except Exception as exc:
             if not is_already_exists(exc):
+                await self._report_create_failure(rollout, name, exc, now)
                 raise
-        name = str(body["metadata"]["name"])
         existing = await self._client.get(REPLICASETS, name, namespace)
-        if _controlled_by(existing, str(_meta(rollout).get("uid") or "")):
-            return ApplyOutcome(requeue_after=CACHE_LAG_RETRY_SECONDS)
-        # Someone else's ReplicaSet has our name: never touch it; hash again with the next count.
+        conflict = resolve_create_conflict(Rollout.from_dict(dict(rollout)), existing)
+        if conflict.adopt:
+            # ours with the same template: the cache was behind; scale it as planned and go on
+            if scale is not None:
+                await self._scale(namespace, scale, existing)
+            return None
+        # Someone else's ReplicaSet (or another template) has our name: never touch it; the next
+        # pass hashes with the incremented collision count.
         status = dict(rollout.get("status") or {})
-        status["collisionCount"] = int(status.get("collisionCount") or 0) + 1
-        log.warning("ReplicaSet name collision", replica_set=name, collision_count=status["collisionCount"])
-        _, conflict = await self.write_status(rollout, status)
-        return ApplyOutcome(conflict=conflict, requeue_after=None if conflict else 0.0)
+        status["collisionCount"] = conflict.collision_count
+        log.warning("ReplicaSet name collision", replica_set=name, collision_count=conflict.collision_count)
+        _, lost = await self.write_status(rollout, status)
+        return ApplyOutcome(conflict=lost, requeue_after=None if lost else 0.0)
+
+    async def _report_create_failure(
+        self, rollout: Mapping[str, Any], name: str, exc: Exception, now: datetime
+    ) -> None:
+        """Progressing=False (ReplicaSetCreateError) and a Warning event, as upstream reports it."""
+        failure = create_failure(name, str(exc), now)
+        status = dict(rollout.get("status") or {})
+        conditions = [cond.condition_from_dict(c, now) for c in status.get("conditions") or []]
+        conditions, _ = cond.set_condition(conditions, failure.condition)
+        status["conditions"] = [cond.condition_to_dict(c) for c in conditions]
+        await self.write_status(rollout, status)
+        await self._recorder.emit(rollout, "Warning", failure.event_reason, failure.event_message)
+
+    async def _rewrite_affinity(
+        self, namespace: str, name: str, affinity: dict[str, Any] | None, current: Mapping[str, Any] | None
+    ) -> None:
+        pod_spec = (((current or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+        diff = merge_diff({"affinity": pod_spec.get("affinity")}, {"affinity": affinity})
+        if diff:
+            await self._client.patch(REPLICASETS, name, {"spec": {"template": {"spec": diff}}}, namespace)
+
+    async def _evict(self, namespace: str, pod: str) -> None:
+        """Evict through the Eviction API (PodDisruptionBudgets apply); 429 means not now."""
+        meta = {"name": pod, "namespace": namespace}
+        body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": meta}
+        try:
+            await self._client.create_subresource(PODS, pod, "eviction", body, namespace)
+        except Exception as exc:
+            if not (is_too_many_requests(exc) or is_not_found(exc)):
+                raise
+
+    async def _scale_workload(self, rollout: Mapping[str, Any], replicas: int) -> None:
+        ref = ((rollout.get("spec") or {}).get("workloadRef")) or {}
+        if ref.get("kind", "Deployment") != "Deployment" or not ref.get("name"):
+            return
+        namespace = str(_meta(rollout).get("namespace") or "")
+        await self._client.patch(DEPLOYMENTS, str(ref["name"]), {"spec": {"replicas": replicas}}, namespace)
 
     async def _rewrite_metadata(
         self, namespace: str, change: TemplateMetadataChange, current: Mapping[str, Any] | None

@@ -97,6 +97,25 @@ class FakeApi:
             patch = {k: v for k, v in patch.items() if k != "status"}
         return self.put(res.plural, apply_merge_patch(current, patch))
 
+    async def create_subresource(
+        self, res: Resource, name: str, subresource: str, body: dict[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]:
+        if subresource != "eviction":
+            raise ValueError(f"the fake supports only evictions, not {subresource}")
+        self.calls.append(("evict", res.plural, name, copy.deepcopy(body)))
+        if self.objects.pop((res.plural, namespace or "", name), None) is None:
+            raise ApiError(404, "NotFound", f'{res.plural} "{name}" not found')
+        return {}
+
+    async def list(
+        self, res: Resource, namespace: str | None = None, *, label_selector: str | None = None
+    ) -> dict[str, Any]:
+        """Every object of the kind in the namespace (the selector is not evaluated)."""
+        items = [
+            copy.deepcopy(o) for (p, ns, _), o in self.objects.items() if p == res.plural and ns == namespace
+        ]
+        return {"items": items}
+
     async def delete(self, res: Resource, name: str, namespace: str | None = None) -> None:
         self.calls.append(("delete", res.plural, name, None))
         if self.objects.pop((res.plural, namespace or "", name), None) is None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from rollouts.api.rollout import Rollout
 from rollouts.clock import FakeClock
 from rollouts.core.plan import DesiredTraffic, Event, Plan, ScaleChange, ServiceSelector, plan_canary
+from rollouts.core.pod_defaults import with_pod_defaults
+from rollouts.k8s.errors import ApiError
 from rollouts.reconcilers.events import SOURCE_COMPONENT, EventRecorder
-from rollouts.reconcilers.rollout_applier import CACHE_LAG_RETRY_SECONDS, PlanApplier
+from rollouts.reconcilers.rollout_applier import PlanApplier
 from tests.reconcilers.rollout_fakes import FakeApi, rollout
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -35,12 +40,12 @@ async def test_initial_deploy_is_one_create_with_the_scale_folded_in_and_one_sta
     api.put("rollouts", rollout(replicas=4))
     await _pass(api)
     assert [(v, p) for v, p, _ in api.writes()] == [
-        ("create", "replicasets"),
         ("patch", "rollouts"),  # the revision annotation
+        ("create", "replicasets"),
         ("patch-status", "rollouts"),
     ]
-    assert api.calls[1][3] == {"metadata": {"annotations": {"rollout.argoproj.io/revision": "1"}}}
-    created = api.calls[0][3]
+    assert api.calls[0][3] == {"metadata": {"annotations": {"rollout.argoproj.io/revision": "1"}}}
+    created = api.calls[1][3]
     assert created["spec"]["replicas"] == 4
     assert created["metadata"]["annotations"]["rollout.argoproj.io/desired-replicas"] == "4"
     assert created["metadata"]["ownerReferences"][0]["uid"] == "uid-demo"
@@ -149,17 +154,76 @@ async def test_a_create_colliding_with_a_foreign_replica_set_bumps_the_collision
     )
 
 
-async def test_a_create_of_our_own_replica_set_means_the_cache_is_behind() -> None:
+async def test_our_own_replica_set_found_by_the_create_is_adopted_and_the_pass_goes_on() -> None:
     api = FakeApi()
-    api.put("rollouts", rollout())
+    api.put("rollouts", rollout(replicas=2))
     plan = _plan(api)
     assert plan.create_replica_set is not None
-    api.put("replicasets", plan.create_replica_set)
+    name = plan.create_replica_set["metadata"]["name"]
+    existing = copy.deepcopy(plan.create_replica_set)  # created by an earlier pass, not cached yet
+    existing["spec"]["template"] = with_pod_defaults(existing["spec"]["template"])  # as the server stores it
+    api.put("replicasets", existing)
     api.calls.clear()
     ro = api.objects[("rollouts", "ns", "demo")]
     outcome = await _applier(api).apply(ro, plan, {}, NOW)
-    assert outcome.requeue_after == CACHE_LAG_RETRY_SECONDS
-    assert [c[0] for c in api.calls] == ["create"]  # nothing after the failed create
+    assert not outcome.conflict
+    assert ("patch", "replicasets", name) in api.writes()  # scaled as planned
+    assert api.objects[("replicasets", "ns", name)]["spec"]["replicas"] == 2
+    assert "collisionCount" not in api.objects[("rollouts", "ns", "demo")]["status"]
+
+
+async def test_a_failed_create_is_reported_as_replica_set_create_error() -> None:
+    api = FakeApi()
+    api.put("rollouts", rollout())
+    plan = _plan(api)
+
+    async def refuse(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise ApiError(403, "Forbidden", "quota exceeded")
+
+    create = api.create
+
+    async def create_or_refuse(
+        res: Any, body: dict[str, Any], namespace: str | None = None
+    ) -> dict[str, Any]:
+        if res.plural == "replicasets":
+            return await refuse()
+        return await create(res, body, namespace)
+
+    api.create = create_or_refuse  # type: ignore[method-assign]
+    ro = api.objects[("rollouts", "ns", "demo")]
+    with pytest.raises(ApiError):
+        await _applier(api).apply(ro, plan, {}, NOW)
+    [progressing] = api.objects[("rollouts", "ns", "demo")]["status"]["conditions"]
+    assert (progressing["status"], progressing["reason"]) == ("False", "ReplicaSetCreateError")
+    assert progressing["message"].startswith("Failed to create new replica set")
+    warnings = [c[3] for c in api.calls if c[1] == "events" and c[3]["type"] == "Warning"]
+    assert [w["reason"] for w in warnings] == ["ReplicaSetCreateError"]
+
+
+async def test_evictions_the_workload_and_affinity_are_applied() -> None:
+    api = FakeApi()
+    ro = rollout()
+    ro["spec"].pop("template")
+    ro["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+    ro = api.put("rollouts", ro)
+    api.put("deployments", {"metadata": {"name": "web", "namespace": "ns"}, "spec": {"replicas": 3}})
+    api.put("replicasets", {"metadata": {"name": "rs", "namespace": "ns"}, "spec": {"replicas": 1}})
+    for pod in ("p1", "p2"):
+        api.put("pods", {"metadata": {"name": pod, "namespace": "ns"}})
+    affinity = {"podAntiAffinity": {"x": 1}}
+    plan = Plan(None, [], [], None, {}, [], None, evict_pods=["p1", "gone"], workload_replicas=0)
+    plan.affinity_updates["rs"] = affinity
+    rss = {rs["metadata"]["name"]: rs for rs in api.of("replicasets")}
+    await _applier(api).apply(ro, plan, rss, NOW)
+    assert api.writes() == [
+        ("patch", "replicasets", "rs"),
+        ("evict", "pods", "p1"),
+        ("evict", "pods", "gone"),  # already gone: not an error
+        ("patch", "deployments", "web"),
+    ]
+    assert api.objects[("replicasets", "ns", "rs")]["spec"]["template"]["spec"]["affinity"] == affinity
+    assert api.objects[("deployments", "ns", "web")]["spec"]["replicas"] == 0
+    assert ("pods", "ns", "p1") not in api.objects
 
 
 async def test_traffic_goes_to_the_router_between_the_selectors_and_the_history_clean_up() -> None:

@@ -12,7 +12,7 @@ import pytest
 from rollouts.clock import FakeClock
 from rollouts.controller.instance import handles
 from rollouts.informers import SharedInformerFactory
-from rollouts.k8s.resources import ROLLOUTS, SERVICES
+from rollouts.k8s.resources import DEPLOYMENTS, ROLLOUTS, SERVICES
 from rollouts.metrics import ControllerMetrics
 from rollouts.reconcilers.invalid_spec import INVALID_SPEC_RECHECK_SECONDS
 from rollouts.reconcilers.rollout import RolloutController, RolloutControllerSetup
@@ -39,6 +39,7 @@ class World:
             "rollouts": factory.informer(ROLLOUTS),
             "replicasets": factory.replicasets(),
             "services": factory.informer(SERVICES),
+            "deployments": factory.informer(DEPLOYMENTS),
         }
 
     def add(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
@@ -256,3 +257,49 @@ async def test_a_status_conflict_rereads_the_rollout_and_requeues() -> None:
     world.drain()
     await world.controller.reconcile("ns/demo")  # plans on the re-read object: the write lands
     assert world.status()["availableReplicas"] == 1
+
+
+def _workload_rollout() -> dict[str, Any]:
+    ro = rollout(replicas=2)
+    template = ro["spec"].pop("template")
+    ro["spec"]["workloadRef"] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "web",
+        "scaleDown": "onsuccess",
+    }
+    ro["spec"]["selector"] = {"matchLabels": {"app": "demo"}}
+    return {**ro, "template_for_test": template}
+
+
+async def test_a_workload_ref_takes_the_deployments_template_and_scales_it_down_on_success() -> None:
+    world = World()
+    doc = _workload_rollout()
+    template = doc.pop("template_for_test")
+    world.add(
+        "deployments",
+        {
+            "metadata": {"name": "web", "namespace": "ns", "generation": 3},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "demo"}}, "template": template},
+        },
+    )
+    world.add("rollouts", doc)
+    await world.settle()
+    status = world.status()
+    assert status["phase"] == "Healthy"
+    assert status["workloadObservedGeneration"] == "3"
+    [rs] = world.api.of("replicasets")
+    assert rs["spec"]["template"]["spec"] == template["spec"]
+    assert world.api.objects[("deployments", "ns", "web")]["spec"]["replicas"] == 0
+
+
+async def test_a_workload_ref_to_a_missing_deployment_is_an_invalid_spec() -> None:
+    world = World()
+    doc = _workload_rollout()
+    doc.pop("template_for_test")
+    world.add("rollouts", doc)
+    await world.controller.reconcile("ns/demo")
+    assert world.api.writes() == [("patch-status", "rollouts", "demo")]
+    [condition] = world.status()["conditions"]
+    assert condition["type"] == "InvalidSpec"
+    assert "web" in condition["message"]
