@@ -271,3 +271,42 @@ def test_status_watch_exits_0_once_healthy(
             if watcher.poll() is None:
                 watcher.kill()
     assert (watcher.returncode, out, err) == (0, "Healthy\n", "")
+
+
+def test_experiment_commands(cluster: Cluster, namespace: str, kubectl: Kubectl, crds: list[str]) -> None:
+    kubectl.apply(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Experiment",
+            "metadata": {"name": "exp", "labels": UNCONTROLLED},
+            "spec": {
+                "duration": "1h",
+                "templates": [
+                    {
+                        "name": "a",
+                        "selector": {"matchLabels": {"app": "a"}},
+                        "template": {
+                            "metadata": {"labels": {"app": "a"}},
+                            "spec": {"containers": [{"name": "a", "image": "registry.example.com/a:1"}]},
+                        },
+                    }
+                ],
+            },
+        }
+    )
+    kubectl(
+        "patch",
+        "experiment",
+        "exp",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"phase":"Running"}}',
+    )
+    listed = ok(cluster, namespace, "list", "experiments").splitlines()
+    assert listed[0].split() == ["NAME", "STATUS", "DURATION", "REMAINING", "AGE"]
+    assert listed[1].split()[:4] == ["exp", "Running", "60m", "-"]
+    tree = ok(cluster, namespace, "get", "experiment", "exp", "--no-color").splitlines()
+    assert tree[2] == "Status:          ◌ Running"
+    assert ok(cluster, namespace, "terminate", "experiment", "exp") == "experiment 'exp' terminated\n"
+    assert kubectl.get("experiment", "exp")["spec"]["terminate"] is True
