@@ -18,6 +18,7 @@ import aiohttp
 from rollouts.analysis.measuring import MeasurementError
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+READ_CHUNK_BYTES = 64 * 1024
 #: How much of an unexpected body a message quotes.
 QUOTED_BODY_CHARS = 256
 
@@ -59,8 +60,7 @@ async def send(
             ssl=not insecure,
             allow_redirects=True,
         ) as response:
-            body = await response.content.read(MAX_BODY_BYTES)
-            return HttpAnswer(response.status, body)
+            return HttpAnswer(response.status, await _read_capped(response.content, method, url))
     except TimeoutError:
         raise MeasurementError(f"{method} {url}: no answer within {time_limit:g}s (timeout)") from None
     except aiohttp.InvalidURL:
@@ -69,6 +69,16 @@ async def send(
         raise MeasurementError(f"{method} {url}: cannot connect: {err.os_error.strerror or err}") from None
     except (aiohttp.ClientError, ValueError) as err:
         raise MeasurementError(f"{method} {url}: {type(err).__name__}: {err}") from None
+
+
+async def _read_capped(stream: aiohttp.StreamReader, method: str, url: str) -> bytes:
+    # read() returns what has arrived so far, not the whole body: loop until EOF
+    body = bytearray()
+    while chunk := await stream.read(READ_CHUNK_BYTES):
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise MeasurementError(f"{method} {url}: the response is larger than {MAX_BODY_BYTES} bytes")
+    return bytes(body)
 
 
 def require_2xx(answer: HttpAnswer) -> HttpAnswer:

@@ -152,3 +152,35 @@ def test_first_match_on_filters() -> None:
     assert first_match('{$.items[?@.name == "b"].v}', document) == 2
     with pytest.raises(MeasurementError, match="is not found"):
         first_match("{$.nothing}", document)
+
+
+async def test_a_body_sent_in_many_chunks_is_read_whole(serve: Serve, session: aiohttp.ClientSession) -> None:
+    document = {"data": {"items": list(range(50_000)), "ok": True}}
+    text = json.dumps(document).encode()
+
+    async def chunked(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        for start in range(0, len(text), 1000):
+            await response.write(text[start : start + 1000])
+        await response.write_eof()
+        return response
+
+    base = await serve([web.get("/big", chunked)])
+    measurement = await measure(
+        session, {"url": base + "/big", "jsonPath": "{$.data.ok}"}, successCondition="result"
+    )
+    assert (measurement.phase, measurement.value) == ("Successful", "true")
+
+
+async def test_an_oversized_body_is_an_error(
+    serve: Serve, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rollouts.analysis.http.MAX_BODY_BYTES", 1000)
+    async def big(_: web.Request) -> web.Response:
+        return web.json_response({"pad": "x" * 5000})
+
+    base = await serve([web.get("/big", big)])
+    measurement = await measure(session, {"url": base + "/big"})
+    assert measurement.phase == "Error"
+    assert "larger than 1000 bytes" in (measurement.message or "")
