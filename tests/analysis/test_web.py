@@ -184,3 +184,9 @@ async def test_an_oversized_body_is_an_error(
     measurement = await measure(session, {"url": base + "/big"})
     assert measurement.phase == "Error"
     assert "larger than 1000 bytes" in (measurement.message or "")
+
+
+async def test_an_invalid_url_is_an_error(session: aiohttp.ClientSession) -> None:
+    measurement = await measure(session, {"url": "http://127.0.0.1:notaport/x"})
+    assert measurement.phase == "Error"
+    assert "127.0.0.1:notaport" in (measurement.message or "")
