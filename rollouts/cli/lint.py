@@ -67,7 +67,12 @@ def _lookup(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def _referenced_errors(rollout: Any, doc: dict[str, Any], others: list[dict[str, Any]]) -> Iterator[Any]:
-    from rollouts.api.validation_references import ServiceRole, validate_ingress, validate_service
+    from rollouts.api.validation_references import (
+        ServiceRole,
+        ingress_has_rule_with_service,
+        validate_ingress,
+        validate_service,
+    )
 
     strategy = (doc.get("spec") or {}).get("strategy") or {}
     services = {
@@ -79,9 +84,32 @@ def _referenced_errors(rollout: Any, doc: dict[str, Any], others: list[dict[str,
         name = _lookup(strategy, path)
         if isinstance(name, str) and name in services:
             yield from validate_service(rollout, services[name], ServiceRole(role))
+    routed = _routed_service(strategy)
     for other in others:
-        if other.get("kind") == "Ingress" and _group(other) in ("networking.k8s.io", "extensions"):
+        if other.get("kind") != "Ingress" or _group(other) not in ("networking.k8s.io", "extensions"):
+            continue
+        # As upstream's lint: an Ingress counts as the Rollout's only when it already routes to the
+        # Rollout's stable (or root) Service; the others in the file belong to something else.
+        if routed and ingress_has_rule_with_service(other, routed):
             yield from validate_ingress(rollout, other)
+
+
+def _routed_service(strategy: dict[str, Any]) -> str | None:
+    """The Service an Ingress of this Rollout routes to (nginx/ALB/SMI), None without routing."""
+    canary = strategy.get("canary")
+    routing = canary.get("trafficRouting") if isinstance(canary, dict) else None
+    if not isinstance(routing, dict):
+        return None
+    stable = canary.get("stableService") if isinstance(canary, dict) else None
+    if isinstance(routing.get("nginx"), dict):
+        return stable if isinstance(stable, str) else None
+    if isinstance(routing.get("alb"), dict):
+        root = routing["alb"].get("rootService")
+        return root if isinstance(root, str) and root else stable if isinstance(stable, str) else None
+    if isinstance(routing.get("smi"), dict):
+        root = routing["smi"].get("rootService")
+        return root if isinstance(root, str) else None
+    return None
 
 
 def lint_documents(docs: list[dict[str, Any]]) -> LintResult:

@@ -92,3 +92,35 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("kind: [unclosed\n")
     code, output = lint(bad)
     assert code == 1 and "not valid YAML" in output and output.count("\n") == 1
+
+
+def test_only_ingresses_routing_to_the_rollout_are_checked(tmp_path: Path) -> None:
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "edge"},
+        "spec": {"rules": [{"http": {"paths": [{"path": "/", "backend": {"service": {"name": "other"}}}]}}]},
+    }
+    rollout_doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+            },
+            "strategy": {
+                "canary": {
+                    "stableService": "stable",
+                    "canaryService": "canary",
+                    "trafficRouting": {"nginx": {"stableIngress": "edge"}},
+                    "steps": [{"setWeight": 10}],
+                }
+            },
+        },
+    }
+    manifest = tmp_path / "nginx.yaml"
+    manifest.write_text(yaml.safe_dump_all([ingress, rollout_doc]))
+    assert lint(manifest) == (0, "")  # "edge" routes elsewhere: not this Rollout's, as upstream decides
