@@ -16,6 +16,7 @@
 # Running it again replaces the demo namespace and the controller it started before.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/lib-env.sh
 
 NS=${DEMO_NAMESPACE:-rollouts-demo}
 DEMO_DIR=${DEMO_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rollouts/demo}
@@ -53,7 +54,6 @@ if [ -f "$pidfile" ]; then
 fi
 kc delete namespace "$NS" --ignore-not-found --wait=true --timeout=60s >/dev/null
 kc create namespace "$NS" >/dev/null
-uv sync --quiet
 nohup uv run --quiet python -m rollouts --kubeconfig "$kubeconfig" --namespaced --namespace "$NS" \
   --leader-elect=false --metricsPort "$METRICS_PORT" --healthzPort "$HEALTHZ_PORT" \
   --metrics-bind 127.0.0.1 --healthz-bind 127.0.0.1 >"$DEMO_DIR/controller.log" 2>&1 &

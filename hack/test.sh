@@ -4,10 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v uv >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check uv
-fi
-uv sync --frozen --quiet
+. hack/lib-env.sh
 
 echo "== lint (ruff), types (mypy --strict), architecture (import-linter)"
 uv run ruff check rollouts tests e2e hack
