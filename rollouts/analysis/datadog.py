@@ -1,8 +1,9 @@
 """Datadog: the v1 timeseries query API or the v2 scalar (formulas and functions) API.
 
-Credentials (upstream's lookup, minus the ``DD_*`` environment variables, which this build does
-not read): ``secretRef.name`` in the controller's namespace, or in the run's namespace when
-``secretRef.namespaced``; without a name, the Secret ``datadog`` in the controller's namespace.
+Credentials (upstream's lookup): ``secretRef.name`` in the controller's namespace, or in the
+run's namespace when ``secretRef.namespaced``; without a name, the controller's environment
+(``DD_API_KEY``, ``DD_APP_KEY`` and ``DD_ADDRESS``, all three, passed in as ``environ``), else
+the Secret ``datadog`` in the controller's namespace.
 Keys ``api-key``, ``app-key`` and optionally ``address`` (default https://api.datadoghq.com).
 
 Results as upstream: v1 takes the last point of the first series (an empty result evaluates the
@@ -15,6 +16,7 @@ first number column: one ungrouped value, or a list for grouped queries with
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -38,6 +40,8 @@ from rollouts.clock import Clock
 DEFAULT_SECRET_NAME = "datadog"
 DEFAULT_ADDRESS = "https://api.datadoghq.com"
 MAX_GROUPS_IN_METADATA = 100
+#: Secret key -> environment variable, read only when all three are set (upstream's rule)
+ENV_VARIABLES = {"api-key": "DD_API_KEY", "app-key": "DD_APP_KEY", "address": "DD_ADDRESS"}
 
 
 def validate(dd: DatadogMetric, api_version: str) -> None:
@@ -173,9 +177,11 @@ class DatadogProvider(SecretBackedProvider):
         clock: Clock,
         secrets: SecretSource | None,
         controller_namespace: str,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(session, secrets, controller_namespace)
         self._clock = clock
+        self._environ = environ or {}
 
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:
         dd = _config(metric)
@@ -186,6 +192,9 @@ class DatadogProvider(SecretBackedProvider):
             if not name:
                 raise MeasurementError("secret name is required for namespaced credentials")
             namespace = run.metadata.namespace or ""
+        from_env = {key: self._environ.get(var, "") for key, var in ENV_VARIABLES.items()}
+        if not name and all(from_env.values()):
+            return Credentials(from_env)
         found = await read_credentials(self._secrets, namespace, name or DEFAULT_SECRET_NAME, "datadog")
         if not found.get("api-key") or not found.get("app-key"):
             raise MeasurementError("failed to find the credentials for datadog metrics provider")

@@ -153,6 +153,10 @@ class JobProvider:
     def __init__(self, client: JobClient) -> None:
         self._client = client
 
+    def result_metadata(self, metric: Metric, secrets: frozenset[str] = frozenset()) -> dict[str, str] | None:
+        """No metric result metadata (upstream's ``GetMetadata`` returns nil)."""
+        return None
+
     async def run(
         self, run: AnalysisRun, metric: Metric, now: datetime, *, secrets: frozenset[str] = frozenset()
     ) -> Measurement:

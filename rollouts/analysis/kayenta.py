@@ -97,6 +97,10 @@ class KayentaProvider:
         self._session = session
         self._request_timeout = request_timeout
 
+    def result_metadata(self, metric: Metric, secrets: frozenset[str] = frozenset()) -> dict[str, str] | None:
+        """No metric result metadata (upstream's ``GetMetadata`` returns nil)."""
+        return None
+
     async def run(
         self, run: AnalysisRun, metric: Metric, now: datetime, *, secrets: frozenset[str] = frozenset()
     ) -> Measurement:

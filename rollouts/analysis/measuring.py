@@ -88,6 +88,11 @@ class QueryProvider(ABC):
     #: upstream's provider type name (``Prometheus``, ``Web``, …), for logs and metrics labels
     provider_type: str = ""
 
+    def result_metadata(self, metric: Metric, secrets: frozenset[str] = frozenset()) -> dict[str, str] | None:
+        """Upstream's ``GetMetadata``: what the reconciler stores in a new metric result's
+        ``metadata`` (the resolved query for Prometheus and New Relic), secrets masked."""
+        return None
+
     @abstractmethod
     async def read(self, run: AnalysisRun, metric: Metric) -> Reading:
         """Query the source; raise :class:`MeasurementError` on any failure."""

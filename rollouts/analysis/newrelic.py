@@ -18,13 +18,15 @@ import aiohttp
 
 from rollouts.analysis.credentials import Credentials, read_credentials
 from rollouts.analysis.http import decode_json, expect_object, require_2xx, send
-from rollouts.analysis.measuring import MeasurementError, Reading
+from rollouts.analysis.measuring import MeasurementError, Reading, redact
 from rollouts.analysis.secret_provider import SecretBackedProvider
 from rollouts.analysis.secrets import SecretSource
 from rollouts.analysis.web import go_json
 from rollouts.api.analysis import AnalysisRun, Metric
 
 DEFAULT_PROFILE = "newrelic"
+#: metric result metadata key holding the query after argument substitution
+RESOLVED_QUERY_KEY = "ResolvedNewRelicQuery"
 DEFAULT_NRQL_TIMEOUT = 5
 #: beyond the NRQL timeout, for the round trip
 HTTP_MARGIN_SECONDS = 5.0
@@ -66,6 +68,12 @@ class NewRelicProvider(SecretBackedProvider):
     ) -> None:
         super().__init__(session, secrets, controller_namespace)
         self._margin = margin
+
+    def result_metadata(self, metric: Metric, secrets: frozenset[str] = frozenset()) -> dict[str, str] | None:
+        config = metric.provider.new_relic if metric.provider else None
+        if config is None or not config.query:
+            return None
+        return {RESOLVED_QUERY_KEY: redact(config.query, secrets)}
 
     async def credentials(self, run: AnalysisRun, metric: Metric) -> Credentials:
         config = metric.provider.new_relic if metric.provider else None

@@ -22,13 +22,15 @@ import aiohttp
 from rollouts.analysis.auth import auth_headers
 from rollouts.analysis.gofmt import shortest_float
 from rollouts.analysis.http import decode_json, expect_object, send
-from rollouts.analysis.measuring import MeasurementError, QueryProvider, Reading
+from rollouts.analysis.measuring import MeasurementError, QueryProvider, Reading, redact
 from rollouts.analysis.time_expr import TimeExprError, eval_time
 from rollouts.api.analysis import AnalysisRun, Metric, PrometheusMetric
 from rollouts.api.common import parse_go_duration
 from rollouts.clock import Clock
 
 DEFAULT_TIMEOUT_SECONDS = 30
+#: metric result metadata key holding the query after argument substitution
+RESOLVED_QUERY_KEY = "ResolvedPrometheusQuery"
 
 
 def sample_float(sample: Any) -> float:
@@ -73,6 +75,12 @@ class PrometheusProvider(QueryProvider):
     def __init__(self, session: aiohttp.ClientSession, clock: Clock) -> None:
         self._session = session
         self._clock = clock
+
+    def result_metadata(self, metric: Metric, secrets: frozenset[str] = frozenset()) -> dict[str, str] | None:
+        config = metric.provider.prometheus if metric.provider else None
+        if config is None or not config.query:
+            return None
+        return {RESOLVED_QUERY_KEY: redact(config.query, secrets)}
 
     async def read(self, run: AnalysisRun, metric: Metric) -> Reading:
         config = metric.provider.prometheus if metric.provider else None

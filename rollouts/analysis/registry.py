@@ -10,6 +10,7 @@ message fit for the measurement: no provider, or one this build does not impleme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
 
 import aiohttp
@@ -46,6 +47,7 @@ class ProviderRegistry:
         secrets: SecretSource | None = None,
         session: aiohttp.ClientSession | None = None,
         cloudwatch_clients: ClientFactory | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self._owns_session = session is None
         self._session = session or aiohttp.ClientSession()
@@ -54,7 +56,7 @@ class ProviderRegistry:
             "prometheus": PrometheusProvider(self._session, clock),
             "web": WebProvider(self._session),
             "graphite": GraphiteProvider(self._session),
-            "datadog": DatadogProvider(self._session, clock, secrets, controller_namespace),
+            "datadog": DatadogProvider(self._session, clock, secrets, controller_namespace, environ),
             "new_relic": NewRelicProvider(self._session, secrets, controller_namespace),
             "wavefront": WavefrontProvider(self._session, clock, secrets, controller_namespace),
             "influxdb": InfluxdbProvider(self._session, secrets, controller_namespace),

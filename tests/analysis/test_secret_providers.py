@@ -308,3 +308,31 @@ async def test_skywalking_graphql_error(
     base = await serve(json_routes("POST", "/graphql", {"errors": [{"message": "bad query"}]}, []))
     measurement = await measure("skywalking", session, clock, base)
     assert (measurement.phase, measurement.message) == ("Error", "graphql: bad query")
+
+
+async def test_datadog_credentials_from_the_environment_need_all_three(
+    serve: Serve, session: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    seen: list[dict[str, Any]] = []
+    base = await serve(json_routes("GET", "/api/v1/query", {"series": [{"pointlist": [[1, 0.01]]}]}, seen))
+    environ = {"DD_API_KEY": "env-api-key", "DD_APP_KEY": "env-app-key", "DD_ADDRESS": base}
+    provider = DatadogProvider(session, clock, secret_source({}), CONTROLLER_NAMESPACE, environ)
+    measurement = await provider.run(run(), metric({"datadog": {"query": "q", "apiVersion": "v1"}}), NOW)
+    assert measurement.phase == "Successful"
+    assert seen[0]["headers"]["DD-API-KEY"] == "env-api-key"
+    partial = DatadogProvider(session, clock, secret_source({}), CONTROLLER_NAMESPACE, {"DD_API_KEY": "x"})
+    missing = await partial.run(run(), metric({"datadog": {"query": "q", "apiVersion": "v1"}}), NOW)
+    assert missing.phase == "Error"
+    assert 'secrets "datadog" not found' in (missing.message or "")
+
+
+async def test_resolved_queries_become_metric_result_metadata(
+    session: aiohttp.ClientSession, clock: FakeClock
+) -> None:
+    prometheus, prom_metric = CASE["prometheus"].build(session, clock, "http://127.0.0.1:1")
+    assert prometheus.result_metadata(prom_metric) == {"ResolvedPrometheusQuery": "up"}
+    newrelic, nr_metric = CASE["newrelic"].build(session, clock, "http://127.0.0.1:1")
+    masked = newrelic.result_metadata(nr_metric, frozenset({"Transaction"}))
+    assert masked == {"ResolvedNewRelicQuery": "SELECT count(*) FROM *****"}
+    graphite, graphite_metric = CASE["graphite"].build(session, clock, "http://127.0.0.1:1")
+    assert graphite.result_metadata(graphite_metric) is None

@@ -177,6 +177,7 @@ async def test_an_oversized_body_is_an_error(
     serve: Serve, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("rollouts.analysis.http.MAX_BODY_BYTES", 1000)
+
     async def big(_: web.Request) -> web.Response:
         return web.json_response({"pad": "x" * 5000})
 
