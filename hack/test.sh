@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 
 . hack/lib-env.sh
 
+# The Prometheus provider is tested against a real Prometheus (Debian's package) when it is there.
+if ! command -v prometheus >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian's prometheus for the provider tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) \
+    >/dev/null 2>&1 || echo "   (not installed: the real-Prometheus tests will be skipped)"
+fi
+
 echo "== lint (ruff), types (mypy --strict), architecture (import-linter)"
 uv run ruff check rollouts tests e2e hack
 uv run mypy
