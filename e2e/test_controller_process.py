@@ -36,6 +36,7 @@ def start(
 ) -> tuple[ControllerProcess, int, int]:
     metrics, healthz = free_port(), free_port()
     process = start_controller(
+        "--namespaced",  # the Lease lives here too; never reconcile other tests' objects
         "--namespace",
         namespace,
         "--metricsPort",
