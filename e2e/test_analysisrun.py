@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,17 +19,11 @@ from typing import Any
 
 import pytest
 
-from e2e.harness import ControllerProcess, Kubectl, wait_for
+from e2e.harness import ControllerProcess, Kubectl, free_port, wait_for
 from e2e.harness.diagnose import diagnosis
 
 START_TIMEOUT = 90.0  # importing the client library takes several seconds on a loaded 2-core box
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class _Health(BaseHTTPRequestHandler):
@@ -75,7 +68,7 @@ def health_server() -> Iterator[str]:
 def _start(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:
     return start_controller(
         "--namespace", namespace, "--namespaced",
-        "--metricsPort", str(_free_port()), "--healthzPort", str(_free_port()),
+        "--metricsPort", str(free_port()), "--healthzPort", str(free_port()),
         "--metrics-bind", "127.0.0.1", "--healthz-bind", "127.0.0.1",
     )  # fmt: skip
 

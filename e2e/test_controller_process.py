@@ -3,22 +3,15 @@ SIGTERM exits 0 releasing it, and a Lease taken by someone else makes the proces
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from e2e.harness import ControllerProcess, Kubectl, wait_for
+from e2e.harness import ControllerProcess, Kubectl, free_port, wait_for
 
 LEASE = "argo-rollouts-controller-lock"
 START_TIMEOUT = 90.0  # importing the client library takes several seconds on a loaded 2-core box
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def http_get(port: int, path: str) -> tuple[int, str]:

@@ -8,28 +8,21 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
-from e2e.harness import ControllerProcess, Kubectl, wait_for
+from e2e.harness import ControllerProcess, Kubectl, free_port, wait_for
 from e2e.harness.diagnose import diagnosis
 
 START_TIMEOUT = 90.0  # importing the client library takes several seconds on a loaded 2-core box
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
 
 def _start(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:
     return start_controller(
         "--namespace", namespace, "--namespaced",
-        "--metricsPort", str(_free_port()), "--healthzPort", str(_free_port()),
+        "--metricsPort", str(free_port()), "--healthzPort", str(free_port()),
         "--metrics-bind", "127.0.0.1", "--healthz-bind", "127.0.0.1",
     )  # fmt: skip
 

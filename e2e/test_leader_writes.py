@@ -60,7 +60,7 @@ def test_only_the_leader_writes(
     rollout["metadata"].setdefault("labels", {})[INSTANCE_LABEL] = namespace
     rollout["spec"]["replicas"] = 2
     kubectl.apply(service, rollout)
-    wait_for_phase(kubectl, "rollout/canary-demo", "Healthy", timeout=90, controller_log=leader[0].log_tail)
+    wait_for_phase(kubectl, "rollout/canary-demo", "Healthy", timeout=90, controller_log=leader[0].log_path)
 
     _, leader_metrics = http_get(leader[1], "/metrics")
     _, standby_metrics = http_get(standby[1], "/metrics")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,15 @@ from typing import Any
 import pytest
 import yaml
 
-from e2e.harness import ControllerProcess, Kubectl, condition_status, diagnosis, wait_for, wait_for_phase
+from e2e.harness import (
+    ControllerProcess,
+    Kubectl,
+    condition_status,
+    diagnosis,
+    free_port,
+    wait_for,
+    wait_for_phase,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "canary-basic.yaml"
@@ -29,12 +36,6 @@ HASH_LABEL = "rollouts-pod-template-hash"
 NAME = "canary-demo"
 STEPS = 8
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _manifests(namespace: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -52,9 +53,9 @@ def _controller_args(namespace: str) -> list[str]:
         namespace,
         "--leader-elect=false",
         "--metricsPort",
-        str(_free_port()),
+        str(free_port()),
         "--healthzPort",
-        str(_free_port()),
+        str(free_port()),
         "--metrics-bind",
         "127.0.0.1",
         "--healthz-bind",

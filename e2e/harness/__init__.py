@@ -23,6 +23,7 @@ from e2e.harness.diagnose import diagnosis
 from e2e.harness.kubectl import Kubectl, KubectlError
 from e2e.harness.namespaces import fresh_namespace
 from e2e.harness.objects import condition_status, wait_for_condition, wait_for_phase
+from e2e.harness.ports import free_port
 from e2e.harness.waiting import WaitTimeout, wait_for
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "condition_status",
     "connect",
     "diagnosis",
+    "free_port",
     "fresh_namespace",
     "install_crds",
     "wait_for",
