@@ -46,6 +46,12 @@ class RouterClient(Protocol):
         patch_type: PatchType = "merge",
     ) -> dict[str, Any]: ...
 
+    async def delete(
+        self, res: Resource, name: str, namespace: str | None = None, *, resource_version: str | None = None
+    ) -> None:
+        """Delete; ``resource_version`` is a precondition (409 when the object changed since read)."""
+        ...
+
 
 class TrafficRouter(Protocol):
     def type(self) -> str:

@@ -74,6 +74,18 @@ class RecordingClient:
         self.objects[key] = stored
         return copy.deepcopy(stored)
 
+    async def delete(
+        self, res: Resource, name: str, namespace: str | None = None, *, resource_version: str | None = None
+    ) -> None:
+        self.calls.append(("delete", res.plural, name, resource_version))
+        key = (res.plural, namespace or "", name)
+        if key not in self.objects:
+            raise ApiError(404, "NotFound", f'{res.plural} "{name}" not found')
+        stored_version = self.objects[key]["metadata"]["resourceVersion"]
+        if resource_version is not None and resource_version != stored_version:
+            raise ApiError(409, "Conflict", f'{res.plural} "{name}": the object has been modified')
+        del self.objects[key]
+
     async def replace(self, res: Resource, body: dict[str, Any]) -> dict[str, Any]:
         raise AssertionError("the routers patch; they never replace whole objects")
 
