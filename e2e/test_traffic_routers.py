@@ -27,6 +27,9 @@ from rollouts.trafficrouting.resources import HTTP_ROUTES
 from rollouts.trafficrouting.smi import SMIRouter
 
 ROUTER_CRDS = Path(__file__).resolve().parent / "crds"
+# Qualified: App Mesh (e2e/crds/appmesh.yaml) serves a VirtualService kind too, and kubectl would
+# pick its group for a bare "virtualservice".
+ISTIO_VS = "virtualservice.networking.istio.io"
 WEIGHTS = (20, 50, 0)
 
 
@@ -149,15 +152,15 @@ async def test_istio_virtual_service(
     router = IstioRouter(client, rollout)
     for weight in WEIGHTS:
         await router.set_weight(weight)
-        primary = kubectl.get("virtualservice", "vs")["spec"]["http"][0]
+        primary = kubectl.get(ISTIO_VS, "vs")["spec"]["http"][0]
         assert (weight_of(primary, "canary-svc"), weight_of(primary, "stable-svc")) == (weight, 100 - weight)
         assert await router.verify_weight(weight) is True
     await router.set_header_route(HEADER)
-    http = kubectl.get("virtualservice", "vs")["spec"]["http"]
+    http = kubectl.get(ISTIO_VS, "vs")["spec"]["http"]
     assert [r["name"] for r in http] == ["hdr", "primary"]
     assert http[0]["match"] == [{"headers": {"X-Canary": {"exact": "yes"}}}]
     await router.remove_managed_routes()
-    assert [r["name"] for r in kubectl.get("virtualservice", "vs")["spec"]["http"]] == ["primary"]
+    assert [r["name"] for r in kubectl.get(ISTIO_VS, "vs")["spec"]["http"]] == ["primary"]
 
 
 async def test_smi_traffic_split(
@@ -266,7 +269,7 @@ async def test_istio_destination_rule_subsets(
         },
     )
     await IstioRouter(client, rollout).update_hash("abc", "def")
-    live = kubectl.get("destinationrule", "dr")
+    live = kubectl.get("destinationrule.networking.istio.io", "dr")
     assert live["spec"]["subsets"] == [
         {"name": "canary", "labels": {"rollouts-pod-template-hash": "abc"}},
         {"name": "stable", "labels": {"rollouts-pod-template-hash": "def"}},
