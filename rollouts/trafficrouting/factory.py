@@ -9,9 +9,14 @@ from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME as GATEWAY_API_PLUGIN
 from rollouts.trafficrouting.istio import IstioRouter
 from rollouts.trafficrouting.nginx import NginxRouter
-from rollouts.trafficrouting.resources import DEFAULT_ISTIO_VERSION, DEFAULT_SMI_VERSION
+from rollouts.trafficrouting.resources import (
+    DEFAULT_ISTIO_VERSION,
+    DEFAULT_SMI_VERSION,
+    DEFAULT_TRAEFIK_VERSION,
+)
 from rollouts.trafficrouting.router import RouterClient, TrafficRouter, TrafficRoutingError
 from rollouts.trafficrouting.smi import SMIRouter
+from rollouts.trafficrouting.traefik import TraefikRouter
 
 
 def routers_for(
@@ -20,6 +25,8 @@ def routers_for(
     *,
     istio_api_version: str = DEFAULT_ISTIO_VERSION,
     smi_api_version: str = DEFAULT_SMI_VERSION,
+    traefik_api_version: str = DEFAULT_TRAEFIK_VERSION,
+    traefik_api_group: str | None = None,
 ) -> list[TrafficRouter]:
     """One router per configured block; empty when the Rollout has no trafficRouting.
 
@@ -38,12 +45,13 @@ def routers_for(
         routers.append(NginxRouter(client, rollout))
     if routing.smi is not None:
         routers.append(SMIRouter(client, rollout, smi_api_version))
+    if routing.traefik is not None:
+        routers.append(TraefikRouter(client, rollout, traefik_api_version, traefik_api_group))
     unsupported = [
         name
         for name, block in (
             ("ambassador", routing.ambassador),
             ("appMesh", routing.app_mesh),
-            ("traefik", routing.traefik),
             ("apisix", routing.apisix),
         )
         if block is not None

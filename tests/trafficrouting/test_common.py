@@ -82,6 +82,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "smi": {},
         "istio": {"virtualService": {"name": "vs"}},
         "alb": {"ingress": "i", "servicePort": 80},
+        "traefik": {"weightedTraefikServiceName": "t"},
         "plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "r"}},
     }
     assert [r.type() for r in routers_for(client, rollout(routing))] == [
@@ -89,10 +90,11 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "Istio",
         "Nginx",
         "SMI",
+        "Traefik",
         "GatewayAPI",
     ]
-    with pytest.raises(TrafficRoutingError, match="traefik"):
-        routers_for(client, rollout({"traefik": {"weightedTraefikServiceName": "x"}}))
+    with pytest.raises(TrafficRoutingError, match=r"not supported by this controller: plugins\[acme/x\]"):
+        routers_for(client, rollout({"plugins": {"acme/x": {}}}))
 
 
 async def test_a_patch_fails_when_the_object_changed_since_it_was_read() -> None:
