@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from rollouts.trafficrouting import resources as r
+
 MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
 CRD_FILES = [
     "crds/rollout-crd.yaml",
@@ -166,3 +168,36 @@ def test_kustomization_lists_the_crds_and_the_install() -> None:
     generated = {f"crds/{p.name}" for p in (MANIFESTS / "crds").glob("*.yaml")}
     # every generated CRD is installed (the generator may not have run yet in this checkout)
     assert generated <= set(CRD_FILES)
+
+
+def _router_requests() -> set[tuple[str, str, str]]:
+    """(group, plural, verb) of every request the Traefik, Ambassador, APISIX and App Mesh routers
+    make, for every API group they can be configured to use."""
+    reads_and_patches = [
+        r.traefik_services("traefik.io/v1alpha1"),
+        r.traefik_services("traefik.containo.us/v1alpha1"),
+        r.app_mesh_virtual_routers(),
+        r.app_mesh_virtual_nodes(),
+    ]
+    creates_and_deletes = [
+        r.ambassador_mappings("getambassador.io/v2"),
+        r.ambassador_mappings("x.getambassador.io/v3alpha1"),
+        r.APISIX_ROUTES,
+    ]
+    wanted = {(res.group, res.plural, v) for res in reads_and_patches for v in ("get", "patch")}
+    wanted |= {
+        (res.group, res.plural, v)
+        for res in creates_and_deletes
+        for v in ("get", "patch", "create", "delete")
+    }
+    wanted.add((r.APP_MESH_GROUP, "virtualservices", "get"))
+    return wanted
+
+
+@pytest.mark.parametrize("docs", [INSTALL, NAMESPACED], ids=["install", "namespace-install"])
+def test_role_grants_every_request_of_the_traefik_ambassador_apisix_and_app_mesh_routers(
+    docs: list[dict[str, Any]],
+) -> None:
+    role = next(d for d in docs if d["kind"] in ("ClusterRole", "Role"))
+    missing = _router_requests() - _grants(role["rules"])
+    assert not missing, f"the controller's role lacks {sorted(missing)}"
