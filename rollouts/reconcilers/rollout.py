@@ -37,7 +37,11 @@ from rollouts.clock import Clock
 from rollouts.core.plan import DesiredTraffic, Plan, plan_canary
 from rollouts.core.plan_bluegreen import plan_bluegreen
 from rollouts.core.restart import restart_needed
-from rollouts.core.workload import WORKLOAD_GENERATION_ANNOTATION, with_workload_template
+from rollouts.core.workload import (
+    WORKLOAD_GENERATION_ANNOTATION,
+    with_workload_template,
+    workload_ref_error,
+)
 from rollouts.informers import DeletedFinalStateUnknown, FuncHandler, SharedInformerFactory, deleted_object
 from rollouts.informers.store import split_key
 from rollouts.k8s.errors import is_not_found
@@ -205,13 +209,14 @@ class RolloutController:
             return
         workload = self._workload(ro)
         if ro.spec.workload_ref is not None:
+            unresolved = workload_ref_error(ro, workload)
+            if unresolved is not None:
+                # upstream reports the resolver's error as it is, without a field path
+                await self._mark_invalid(key, rollout, FieldError("", unresolved))
+                return
             if workload is not None and await self._record_workload_generation(rollout, workload):
                 return  # the annotation update brings the Rollout round again
-            try:
-                ro = with_workload_template(ro, workload)
-            except ValueError as err:
-                await self._mark_invalid(key, rollout, FieldError("spec.workloadRef", str(err)))
-                return
+            ro = with_workload_template(ro, workload)
         inputs = gather(ro, self._replica_sets.store, self._services.store)
         errors = (
             validate_rollout(ro, template_resolved_from_ref=workload is not None) + inputs.reference_errors
@@ -235,7 +240,7 @@ class RolloutController:
     def _workload(self, ro: Rollout) -> Obj | None:
         """The Deployment ``spec.workloadRef`` names, from the cache (other kinds: not supported)."""
         ref = ro.spec.workload_ref
-        if ref is None or (ref.kind or "Deployment") != "Deployment" or not ref.name:
+        if ref is None or ref.kind != "Deployment" or not ref.name:
             return None
         return self._deployments.store.get_by_name(ro.namespace, ref.name)
 

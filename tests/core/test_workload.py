@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from rollouts.api.rollout import Rollout
-from rollouts.core.workload import deployment_replicas, with_workload_template, workload_observed_generation
+from rollouts.core.workload import (
+    deployment_replicas,
+    with_workload_template,
+    workload_observed_generation,
+    workload_ref_error,
+)
 from tests.core.sim_cluster import SimCluster
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -57,6 +62,46 @@ def test_template_and_selector_come_from_the_workload() -> None:
     assert resolved.spec.selector is not None and resolved.spec.selector.match_labels == {"app": "web"}
     plain = Rollout.from_dict({**_doc(), "spec": {"replicas": 1, "strategy": {"canary": {}}}})
     assert with_workload_template(plain, None) is plain
+
+
+def test_a_selector_written_on_the_rollout_is_kept() -> None:
+    doc = _doc()
+    doc["spec"]["selector"] = {"matchLabels": {"app": "web", "tier": "front"}}
+    resolved = with_workload_template(Rollout.from_dict(doc), _deployment())
+    assert resolved.spec.selector is not None
+    assert resolved.spec.selector.match_labels == {"app": "web", "tier": "front"}
+
+
+@pytest.mark.parametrize(
+    ("ref", "template", "found", "expected"),
+    [
+        ({}, None, True, None),
+        ({}, None, False, 'deployments.apps "web" not found'),
+        (
+            {},
+            {"metadata": {"labels": {"app": "web"}}},
+            True,
+            "template must be empty for workload reference rollout",
+        ),
+        ({}, {"metadata": {}, "spec": {"containers": []}}, True, None),  # empty values: an empty template
+        ({"apiVersion": "v1"}, None, True, "workload of type /Deployment is not supported"),
+        ({"kind": "StatefulSet"}, None, True, "workload of type apps/StatefulSet is not supported"),
+    ],
+)
+def test_why_a_workload_ref_does_not_resolve(
+    ref: dict[str, Any], template: dict[str, Any] | None, found: bool, expected: str | None
+) -> None:
+    doc = _doc()
+    doc["spec"]["workloadRef"].update(ref)
+    if template is not None:
+        doc["spec"]["template"] = template
+    workload = _deployment() if found else None
+    assert workload_ref_error(Rollout.from_dict(doc), workload) == expected
+
+
+def test_a_rollout_without_a_workload_ref_always_resolves() -> None:
+    plain = Rollout.from_dict({**_doc(), "spec": {"replicas": 1, "strategy": {"canary": {}}}})
+    assert workload_ref_error(plain, None) is None
 
 
 def test_missing_workload_is_a_clear_error() -> None:

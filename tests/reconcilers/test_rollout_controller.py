@@ -302,4 +302,50 @@ async def test_a_workload_ref_to_a_missing_deployment_is_an_invalid_spec() -> No
     assert world.api.writes() == [("patch-status", "rollouts", "demo")]
     [condition] = world.status()["conditions"]
     assert condition["type"] == "InvalidSpec"
-    assert "web" in condition["message"]
+    # upstream's text: the lister's NotFound error, with no field path
+    assert condition["message"] == 'The Rollout "demo" is invalid: deployments.apps "web" not found'
+    assert world.status()["message"] == "InvalidSpec: " + condition["message"]
+
+
+async def test_a_workload_ref_rollout_recovers_when_its_deployment_appears() -> None:
+    world = World()
+    doc = _workload_rollout()
+    template = doc.pop("template_for_test")
+    world.add("rollouts", doc)
+    await world.controller.reconcile("ns/demo")
+    world.sync()
+    world.drain()
+    world.add(
+        "deployments",
+        {
+            "metadata": {"name": "web", "namespace": "ns", "generation": 1},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "demo"}}, "template": template},
+        },
+    )
+    assert world.queued() == ["ns/demo"]  # the Deployment's informer event finds the Rollout
+    await world.settle()
+    status = world.status()
+    assert [c["type"] for c in status["conditions"] if c["type"] == "InvalidSpec"] == []
+    assert status["phase"] == "Healthy"
+    assert status["workloadObservedGeneration"] == "1"
+
+
+async def test_a_template_written_next_to_a_workload_ref_is_an_invalid_spec() -> None:
+    world = World()
+    doc = _workload_rollout()
+    template = doc.pop("template_for_test")
+    doc["spec"]["template"] = template
+    world.add(
+        "deployments",
+        {
+            "metadata": {"name": "web", "namespace": "ns", "generation": 1},
+            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "demo"}}, "template": template},
+        },
+    )
+    world.add("rollouts", doc)
+    await world.controller.reconcile("ns/demo")
+    assert world.api.writes() == [("patch-status", "rollouts", "demo")]
+    [condition] = world.status()["conditions"]
+    assert condition["message"] == (
+        'The Rollout "demo" is invalid: template must be empty for workload reference rollout'
+    )
