@@ -12,7 +12,8 @@ write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); fo
 record the Deployment's generation and take its template; validate the spec and the referenced
 Services — on an error set only the InvalidSpec condition and look again in 20 s;
 otherwise plan (canary or blue-green) and apply — traffic weights through the routers of
-:mod:`rollouts.trafficrouting` — then requeue at the plan's time.
+:mod:`rollouts.trafficrouting` (:mod:`.rollout_traffic`; scale-downs wait for the weights to be
+confirmed, :mod:`.weight_verification`) — then requeue at the plan's time.
 
 Stale reads: the cache may not yet hold the status this controller just wrote. The object the API
 server returned for that write is kept and preferred while the cache's copy is older, so a pass
@@ -34,7 +35,7 @@ from rollouts.api.common import FieldError, ManifestError
 from rollouts.api.rollout import Rollout
 from rollouts.api.validation import validate_rollout
 from rollouts.clock import Clock
-from rollouts.core.plan import DesiredTraffic, Plan, plan_canary
+from rollouts.core.plan import Plan, plan_canary
 from rollouts.core.plan_bluegreen import plan_bluegreen
 from rollouts.core.restart import restart_needed
 from rollouts.core.workload import (
@@ -53,7 +54,7 @@ from rollouts.reconcilers.invalid_spec import (
     invalid_spec_status,
     without_invalid_spec,
 )
-from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier, TrafficRoute
+from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier
 from rollouts.reconcilers.rollout_indexes import (
     BY_SERVICE,
     BY_WORKLOAD_REF,
@@ -63,8 +64,7 @@ from rollouts.reconcilers.rollout_indexes import (
     rollouts_by_workload_ref,
 )
 from rollouts.reconcilers.rollout_inputs import RolloutInputs, gather
-from rollouts.trafficrouting.apply import TrafficRequest, apply_traffic
-from rollouts.trafficrouting.factory import routers_for
+from rollouts.reconcilers.rollout_traffic import traffic_route
 from rollouts.workqueue import RateLimitingQueue
 
 log = structlog.get_logger("rollouts.reconcilers.rollout")
@@ -227,7 +227,11 @@ class RolloutController:
         pods = await self._pods_for_restart(ro, now)
         plan = self._plan(ro, inputs, workload, pods)
         outcome = await self._applier.apply(
-            rollout, plan, inputs.replica_sets_by_name(), now, self._router(ro, plan)
+            rollout,
+            plan,
+            inputs.replica_sets_by_name(),
+            now,
+            traffic_route(self._setup.client, self._recorder, ro, rollout, plan),  # type: ignore[arg-type]
         )
         if outcome.written is not None:
             self._written[key] = outcome.written
@@ -273,27 +277,6 @@ class RolloutController:
         return plan_canary(
             ro, inputs.replica_sets, now, services=inputs.services, pods=pods, workload=workload
         )
-
-    def _router(self, ro: Rollout, plan: Plan) -> TrafficRoute | None:
-        """The router layer for this pass: every router the Rollout configures gets the weights
-        (managed routes dropped once the update is fully promoted or aborted)."""
-        if ro.canary is None or ro.canary.traffic_routing is None:
-            return None
-        status = plan.status
-        finished = bool(status.get("abort")) or status.get("stableRS") == status.get("currentPodHash")
-
-        async def route(traffic: DesiredTraffic) -> None:
-            routers = routers_for(self._setup.client, ro)  # type: ignore[arg-type]
-            request = TrafficRequest(
-                canary_weight=traffic.canary_weight,
-                canary_hash=traffic.canary_hash,
-                stable_hash=traffic.stable_hash,
-                remove_managed_routes=finished,
-                verify=False,  # the core does not gate steps on verification yet
-            )
-            await apply_traffic(routers, request)
-
-        return route
 
     async def _mark_invalid(self, key: str, rollout: Obj, error: FieldError) -> None:
         name = str((rollout.get("metadata") or {}).get("name") or "")

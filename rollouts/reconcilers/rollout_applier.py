@@ -18,13 +18,15 @@ differs (so applying the same plan to the objects it produced issues no call at 
   as a conflict, and the caller requeues to re-plan on the fresher object).
 * Traffic weights (``plan.traffic``) are handed to ``route`` (the router layer, given by the
   reconciler) after the Service selectors and before the history clean-up; without a ``route``
-  they are not applied.
+  they are not applied. ``route`` answers whether the routers confirm the weight, and with a route
+  the ReplicaSet scale-downs move after it: they are applied only when no router says "not yet"
+  (verified weights, :mod:`.weight_verification`); otherwise they wait for a later pass.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -43,6 +45,7 @@ from rollouts.k8s.errors import is_already_exists, is_conflict, is_not_found, is
 from rollouts.k8s.resources import DEPLOYMENTS, PODS, REPLICASETS, ROLLOUTS, SERVICES
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.merge_patch import merge_diff
+from rollouts.reconcilers.weight_verification import WeightVerifier
 
 log = structlog.get_logger("rollouts.reconcilers.rollout")
 
@@ -93,6 +96,19 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return meta if isinstance(meta, Mapping) else {}
 
 
+def _scale_downs(
+    scales: Iterable[ScaleChange], replica_sets: Mapping[str, Mapping[str, Any]]
+) -> list[ScaleChange]:
+    """The changes that lower a ReplicaSet's ``spec.replicas`` (annotation-only changes are not)."""
+    out = []
+    for change in scales:
+        spec = (replica_sets.get(change.name) or {}).get("spec") or {}
+        current = spec.get("replicas")
+        if isinstance(current, int) and change.replicas < current:
+            out.append(change)
+    return out
+
+
 def _controlled_by(obj: Mapping[str, Any], uid: str) -> bool:
     return any(
         isinstance(ref, Mapping) and ref.get("controller") and ref.get("uid") == uid
@@ -100,13 +116,17 @@ def _controlled_by(obj: Mapping[str, Any], uid: str) -> bool:
     )
 
 
-TrafficRoute = Callable[[DesiredTraffic], Awaitable[None]]
+#: Applies the plan's weights; answers the routers' verdict (None: no router can tell).
+TrafficRoute = Callable[[DesiredTraffic], Awaitable[bool | None]]
 
 
 class PlanApplier:
-    def __init__(self, client: ApiClient, recorder: EventRecorder) -> None:
+    def __init__(
+        self, client: ApiClient, recorder: EventRecorder, verifier: WeightVerifier | None = None
+    ) -> None:
         self._client = client
         self._recorder = recorder
+        self._verifier = verifier if verifier is not None else WeightVerifier()
 
     async def apply(
         self,
@@ -130,8 +150,11 @@ class PlanApplier:
             await self._rewrite_metadata(namespace, metadata, replica_sets.get(metadata.name))
         for name, affinity in plan.affinity_updates.items():
             await self._rewrite_affinity(namespace, name, affinity, replica_sets.get(name))
+        routed = plan.traffic is not None and route is not None
+        scale_downs = _scale_downs(scales.values(), replica_sets) if routed else []
         for scale in scales.values():
-            await self._scale(namespace, scale, replica_sets.get(scale.name))
+            if scale not in scale_downs:
+                await self._scale(namespace, scale, replica_sets.get(scale.name))
         for pod in plan.evict_pods:
             await self._evict(namespace, pod)
         if plan.workload_replicas is not None:
@@ -146,20 +169,40 @@ class PlanApplier:
                 },
                 namespace,
             )
+        status, events = plan.status, [(e.type, e.reason, e.message) for e in plan.events]
+        retry: float | None = None
         if plan.traffic is not None and route is not None:
-            await route(plan.traffic)
+            verdict = await route(plan.traffic)
+            key = f"{namespace}/{_meta(rollout).get('name')}"
+            verification = self._verifier.judge(key, plan.traffic.canary_weight, verdict, status, now)
+            status, retry = verification.status, verification.requeue_after
+            if verification.event is not None:
+                event = verification.event
+                events.append((event.type, event.reason, event.message))
+            if verification.hold_scale_downs and scale_downs:
+                log.info(
+                    "scale-downs held until the traffic weight is confirmed",
+                    rollout=key,
+                    weight=plan.traffic.canary_weight,
+                    held=[s.name for s in scale_downs],
+                )
+                scale_downs = []
+        for scale in scale_downs:
+            await self._scale(namespace, scale, replica_sets.get(scale.name))
         for name in plan.delete_replica_sets:
             try:
                 await self._client.delete(REPLICASETS, name, namespace)
             except Exception as exc:
                 if not is_not_found(exc):
                     raise
-        written, conflict = await self.write_status(rollout, plan.status)
+        written, conflict = await self.write_status(rollout, status)
         if conflict:
             return ApplyOutcome(conflict=True)
-        for event in plan.events:
-            await self._recorder.emit(written or rollout, event.type, event.reason, event.message)
+        for event_type, reason, message in events:
+            await self._recorder.emit(written or rollout, event_type, reason, message)
         requeue = None if plan.requeue_at is None else max(0.0, (plan.requeue_at - now).total_seconds())
+        if retry is not None:
+            requeue = retry if requeue is None else min(requeue, retry)
         return ApplyOutcome(written=written, requeue_after=requeue)
 
     async def write_status(

@@ -1,0 +1,71 @@
+"""The Rollout reconciler's router layer for one pass: what to ask the routers, and their Events.
+
+:func:`traffic_route` turns the plan's :class:`~rollouts.core.plan.DesiredTraffic` into a
+:class:`~rollouts.trafficrouting.apply.TrafficRequest` for every router the Rollout configures,
+with upstream's rules (its reconcileTrafficRouting):
+
+* managed routes (setHeaderRoute / setMirrorRoute) are dropped when the update is fully promoted,
+  aborted or being promoted in full;
+* otherwise the *current* step's setHeaderRoute / setMirrorRoute is applied, the current step being
+  the one the Rollout stood at when the pass began (a route step completes in the pass that sees it,
+  so the plan's index has already moved on);
+* weights are always read back (``verify``): the answer gates the pass's scale-downs in
+  :mod:`.rollout_applier` (see :mod:`.weight_verification`).
+
+A router that cannot bring its objects to the desired state raises; the Rollout then gets a Warning
+Event ``TrafficRoutingError`` with the router's message (upstream's reason) and the error goes on to
+fail the pass, which is retried with back-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rollouts.api.rollout import Rollout
+from rollouts.core.plan import DesiredTraffic, Plan
+from rollouts.reconcilers.events import EventRecorder
+from rollouts.reconcilers.rollout_applier import TrafficRoute
+from rollouts.trafficrouting.apply import TrafficRequest, apply_traffic
+from rollouts.trafficrouting.factory import routers_for
+from rollouts.trafficrouting.router import RouterClient, TrafficRoutingError
+
+TRAFFIC_ROUTING_ERROR = "TrafficRoutingError"
+
+
+def traffic_route(
+    client: RouterClient, recorder: EventRecorder, ro: Rollout, rollout: Mapping[str, Any], plan: Plan
+) -> TrafficRoute | None:
+    """The route for this pass; None when the Rollout has no trafficRouting."""
+    canary = ro.canary
+    if canary is None or canary.traffic_routing is None:
+        return None
+    status = plan.status
+    finished = (
+        bool(status.get("abort"))
+        or bool(status.get("promoteFull"))
+        or status.get("stableRS") == status.get("currentPodHash")
+    )
+    step = None
+    index = ro.status.current_step_index if ro.status else None
+    same_update = ro.status is not None and ro.status.current_pod_hash == status.get("currentPodHash")
+    if not finished and same_update and index is not None and 0 <= index < len(canary.steps or []):
+        step = (canary.steps or [])[index]
+
+    async def route(traffic: DesiredTraffic) -> bool | None:
+        request = TrafficRequest(
+            canary_weight=traffic.canary_weight,
+            canary_hash=traffic.canary_hash,
+            stable_hash=traffic.stable_hash,
+            header_route=step.set_header_route if step is not None else None,
+            mirror_route=step.set_mirror_route if step is not None else None,
+            remove_managed_routes=finished,
+            verify=True,
+        )
+        try:
+            return await apply_traffic(routers_for(client, ro), request)
+        except TrafficRoutingError as err:
+            await recorder.emit(rollout, "Warning", TRAFFIC_ROUTING_ERROR, str(err))
+            raise
+
+    return route
