@@ -8,11 +8,15 @@ where the router has them) and the live objects are asserted with kubectl after 
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+import pytest
 
 from e2e.harness import Kubectl
 from e2e.test_traffic_routers import WEIGHTS, client, make_rollout, router_crds
 from rollouts.k8s import KubeClient
+from rollouts.trafficrouting.ambassador import PROPAGATION_DELAY, AmbassadorRouter
 from rollouts.trafficrouting.traefik import TraefikRouter
 
 __all__ = ["client", "router_crds"]  # pytest fixtures shared with e2e/test_traffic_routers.py
@@ -50,3 +54,31 @@ async def test_traefik_weighted_service(
             assert weighted_services(live) == {"stable-svc": 100 - weight, "canary-svc": weight}
             assert await router.verify_weight(weight) is True
         assert await router.verify_weight(30) is False
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [("getambassador.io/v2", "Mapping"), ("x.getambassador.io/v3alpha1", "AmbassadorMapping")],
+)
+async def test_ambassador_canary_mapping(
+    client: KubeClient, kubectl: Kubectl, namespace: str, router_crds: list[str], api_version: str, kind: str
+) -> None:
+    qualified = f"{kind.lower()}.{api_version.split('/')[0]}"
+    base_spec = {"hostname": "*", "prefix": "/app/", "service": "stable-svc:8080"}
+    kubectl.apply({"apiVersion": api_version, "kind": kind, "metadata": {"name": "app"}, "spec": base_spec})
+    rollout = make_rollout(kubectl, namespace, {"ambassador": {"mappings": ["app"]}})
+    router = AmbassadorRouter(client, rollout, api_version)
+    await router.set_weight(0)
+    assert [m["metadata"]["name"] for m in kubectl.list(qualified)] == ["app"], "nothing at 0"
+    for weight in WEIGHTS[:-1]:
+        await router.set_weight(weight)
+        canary = kubectl.get(qualified, "app-canary")
+        assert canary["spec"] == {**base_spec, "service": "canary-svc:8080", "weight": weight}
+        assert canary["metadata"]["ownerReferences"][0]["uid"] == rollout.metadata.uid
+        assert await router.verify_weight(weight) is True
+    assert kubectl.get(qualified, "app")["spec"] == base_spec, "the base Mapping is never written"
+    started = time.monotonic()
+    await router.set_weight(0)
+    assert time.monotonic() - started >= PROPAGATION_DELAY
+    assert [m["metadata"]["name"] for m in kubectl.list(qualified)] == ["app"]
+    assert await router.verify_weight(0) is True

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from rollouts.api.rollout import Rollout
+from rollouts.clock import Clock
 from rollouts.trafficrouting.alb import ALBRouter
+from rollouts.trafficrouting.ambassador import AmbassadorRouter
 from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME as GATEWAY_API_PLUGIN
 from rollouts.trafficrouting.istio import IstioRouter
 from rollouts.trafficrouting.nginx import NginxRouter
 from rollouts.trafficrouting.resources import (
+    DEFAULT_AMBASSADOR_VERSION,
     DEFAULT_ISTIO_VERSION,
     DEFAULT_SMI_VERSION,
     DEFAULT_TRAEFIK_VERSION,
@@ -27,6 +30,8 @@ def routers_for(
     smi_api_version: str = DEFAULT_SMI_VERSION,
     traefik_api_version: str = DEFAULT_TRAEFIK_VERSION,
     traefik_api_group: str | None = None,
+    ambassador_api_version: str = DEFAULT_AMBASSADOR_VERSION,
+    clock: Clock | None = None,
 ) -> list[TrafficRouter]:
     """One router per configured block; empty when the Rollout has no trafficRouting.
 
@@ -45,12 +50,13 @@ def routers_for(
         routers.append(NginxRouter(client, rollout))
     if routing.smi is not None:
         routers.append(SMIRouter(client, rollout, smi_api_version))
+    if routing.ambassador is not None:
+        routers.append(AmbassadorRouter(client, rollout, ambassador_api_version, clock))
     if routing.traefik is not None:
         routers.append(TraefikRouter(client, rollout, traefik_api_version, traefik_api_group))
     unsupported = [
         name
         for name, block in (
-            ("ambassador", routing.ambassador),
             ("appMesh", routing.app_mesh),
             ("apisix", routing.apisix),
         )

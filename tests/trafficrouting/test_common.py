@@ -83,6 +83,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "istio": {"virtualService": {"name": "vs"}},
         "alb": {"ingress": "i", "servicePort": 80},
         "traefik": {"weightedTraefikServiceName": "t"},
+        "ambassador": {"mappings": ["m"]},
         "plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "r"}},
     }
     assert [r.type() for r in routers_for(client, rollout(routing))] == [
@@ -90,6 +91,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "Istio",
         "Nginx",
         "SMI",
+        "Ambassador",
         "Traefik",
         "GatewayAPI",
     ]
