@@ -11,7 +11,8 @@ One reconcile, in order: skip a Rollout that is gone, being deleted or excluded 
 write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); for a workloadRef,
 record the Deployment's generation and take its template; validate the spec and the referenced
 Services — on an error set only the InvalidSpec condition and look again in 20 s;
-otherwise plan (canary or blue-green) and apply — traffic weights through the routers of
+otherwise plan (canary or blue-green; a canary's ``experiment`` step through
+:mod:`.rollout_experiments`) and apply — traffic weights through the routers of
 :mod:`rollouts.trafficrouting` (:mod:`.rollout_traffic`; scale-downs wait for the weights to be
 confirmed, :mod:`.weight_verification`) — then requeue at the plan's time.
 
@@ -35,7 +36,7 @@ from rollouts.api.common import FieldError, ManifestError
 from rollouts.api.rollout import Rollout
 from rollouts.api.validation import validate_rollout
 from rollouts.clock import Clock
-from rollouts.core.plan import Plan, plan_canary
+from rollouts.core.plan import Plan, StepOutcome, plan_canary
 from rollouts.core.plan_bluegreen import plan_bluegreen
 from rollouts.core.restart import restart_needed
 from rollouts.core.workload import (
@@ -55,6 +56,7 @@ from rollouts.reconcilers.invalid_spec import (
     without_invalid_spec,
 )
 from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier
+from rollouts.reconcilers.rollout_experiments import RolloutExperiments
 from rollouts.reconcilers.rollout_indexes import (
     BY_SERVICE,
     BY_WORKLOAD_REF,
@@ -128,6 +130,7 @@ class RolloutController:
         )
         self._recorder = EventRecorder(setup.client, setup.clock, setup.metrics.reconcile.event)
         self._applier = PlanApplier(setup.client, self._recorder)
+        self._experiments = RolloutExperiments(setup.client, experiments.store)
         #: key -> the Rollout as returned by our last status write (see the module docstring).
         self._written: dict[str, Obj] = {}
 
@@ -225,14 +228,19 @@ class RolloutController:
             await self._mark_invalid(key, rollout, errors[0])
             return
         pods = await self._pods_for_restart(ro, now)
-        plan = self._plan(ro, inputs, workload, pods)
-        outcome = await self._applier.apply(
+        experiments = self._experiments.owned(ro)
+        step_outcome = self._experiments.step_outcome(ro, experiments)
+        plan = self._plan(ro, inputs, workload, pods, step_outcome)
+        plan = await self._experiments.reconcile(ro, plan, experiments, inputs.replica_sets)
+        route = traffic_route(
+            self._setup.client,  # type: ignore[arg-type]
+            self._recorder,
+            ro,
             rollout,
             plan,
-            inputs.replica_sets_by_name(),
-            now,
-            traffic_route(self._setup.client, self._recorder, ro, rollout, plan),  # type: ignore[arg-type]
+            additional=self._experiments.weight_destinations(ro, experiments),
         )
+        outcome = await self._applier.apply(rollout, plan, inputs.replica_sets_by_name(), now, route)
         if outcome.written is not None:
             self._written[key] = outcome.written
         if outcome.conflict:
@@ -270,12 +278,25 @@ class RolloutController:
         listed = await self._setup.client.list(PODS, ro.namespace, label_selector=selector)
         return list(listed.get("items") or [])
 
-    def _plan(self, ro: Rollout, inputs: RolloutInputs, workload: Obj | None, pods: list[Obj] | None) -> Plan:
+    def _plan(
+        self,
+        ro: Rollout,
+        inputs: RolloutInputs,
+        workload: Obj | None,
+        pods: list[Obj] | None,
+        step_outcome: StepOutcome | None,
+    ) -> Plan:
         now = self._clock.now()
         if ro.blue_green is not None:
             return plan_bluegreen(ro, inputs.replica_sets, inputs.services, now, pods=pods, workload=workload)
         return plan_canary(
-            ro, inputs.replica_sets, now, services=inputs.services, pods=pods, workload=workload
+            ro,
+            inputs.replica_sets,
+            now,
+            step_outcome=step_outcome,
+            services=inputs.services,
+            pods=pods,
+            workload=workload,
         )
 
     async def _mark_invalid(self, key: str, rollout: Obj, error: FieldError) -> None:

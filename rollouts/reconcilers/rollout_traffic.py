@@ -19,10 +19,11 @@ fail the pass, which is retried with back-off.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollouts.api.rollout import Rollout
+from rollouts.api.rollout_status import WeightDestination
 from rollouts.core.plan import DesiredTraffic, Plan
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.rollout_applier import TrafficRoute
@@ -34,9 +35,16 @@ TRAFFIC_ROUTING_ERROR = "TrafficRoutingError"
 
 
 def traffic_route(
-    client: RouterClient, recorder: EventRecorder, ro: Rollout, rollout: Mapping[str, Any], plan: Plan
+    client: RouterClient,
+    recorder: EventRecorder,
+    ro: Rollout,
+    rollout: Mapping[str, Any],
+    plan: Plan,
+    *,
+    additional: Sequence[WeightDestination] = (),
 ) -> TrafficRoute | None:
-    """The route for this pass; None when the Rollout has no trafficRouting."""
+    """The route for this pass; None when the Rollout has no trafficRouting. ``additional``: the
+    running step Experiment's weighted templates (rollouts.core.experiment.rollout_step)."""
     canary = ro.canary
     if canary is None or canary.traffic_routing is None:
         return None
@@ -57,6 +65,7 @@ def traffic_route(
             canary_weight=traffic.canary_weight,
             canary_hash=traffic.canary_hash,
             stable_hash=traffic.stable_hash,
+            additional_destinations=additional,
             header_route=step.set_header_route if step is not None else None,
             mirror_route=step.set_mirror_route if step is not None else None,
             remove_managed_routes=finished,
