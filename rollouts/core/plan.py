@@ -616,6 +616,10 @@ def _handle_user_actions(ctx: PlanContext) -> None:
             status["currentStepIndex"] = len(ctx.steps)
     if status.get("abort"):
         mark_aborted(ctx)
+    else:
+        # upstream keeps abortedAt only while aborted; a retry clears it (a run created after the
+        # retry is told apart from the aborted update's by it, see core.rollout_analysis)
+        status.pop("abortedAt", None)
 
 
 def _assess_background_analysis(ctx: PlanContext, outcome: StepOutcome | None) -> None:

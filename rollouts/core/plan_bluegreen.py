@@ -161,6 +161,8 @@ def plan_bluegreen(
     elif aborted:
         status.pop("abort", None)  # nothing to abort: already promoted
         aborted = False
+    if not aborted:
+        status.pop("abortedAt", None)  # upstream keeps it only while aborted (a retry clears it)
     halted = bool(ro.spec.paused) or pause_condition(ctx, INCONCLUSIVE_ANALYSIS) is not None
     fast_tracked = (
         bool(status.get("promoteFull")) or fast_rollback or active_hash is None or active_hash == new_hash

@@ -1,10 +1,11 @@
 """The Experiment's analyses: building each AnalysisRun from its templates, and one analysis' step.
 
 A run is built from an AnalysisTemplate (or a ClusterAnalysisTemplate with ``clusterScope``)
-and the templates it nests (``spec.templates``, followed recursively, each used once): metrics
-concatenated, template args merged with the caller's args taking precedence, dryRun and
-measurementRetention rules from the templates then the experiment. Templates arrive as plain
-JSON dicts keyed by name (the reconciler reads them from its caches).
+and the templates it nests, with the rules every template-built run shares
+(:mod:`rollouts.core.analysis_templates`: metrics, args, dryRun and measurementRetention merged
+as upstream merges them; the experiment's dryRun/measurementRetention rules first). Templates
+arrive as plain JSON dicts keyed by name (the reconciler reads them from its caches). A missing
+template reads as the API server's NotFound, as upstream's lister reports it here.
 
 Analysis rules (upstream's): before the experiment is available, only check that the template
 exists; once available, create the run (unless terminating); while it runs, copy its phase and
@@ -19,6 +20,14 @@ from typing import Any
 
 from rollouts.api.analysis import AnalysisPhase, Argument
 from rollouts.api.experiment import Experiment, ExperimentAnalysisRunStatus, ExperimentAnalysisTemplateRef
+from rollouts.core.analysis_templates import (
+    ResolvedTemplates,
+    TemplateRef,
+    Templates,
+    resolve_templates,
+    run_spec,
+)
+from rollouts.core.analysis_templates import TemplateNotFound as SharedTemplateNotFound
 from rollouts.core.experiment.actions import Actions, PlannedEvent
 from rollouts.core.experiment.args import ArgResolutionError, resolve_args
 from rollouts.core.experiment.replica_sets import owner_reference
@@ -28,57 +37,20 @@ from rollouts.core.replica_sets import ReplicaSetView
 #: Label naming the controller instance that owns an object (propagated to created runs).
 INSTANCE_ID_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 
-Templates = Mapping[str, Mapping[str, Any]]
-
 
 class TemplateNotFound(LookupError):
     def __init__(self, kind: str, name: str) -> None:
         super().__init__(f'{kind.lower()}.argoproj.io "{name}" not found')
 
 
-def _collect_templates(
+def _resolve(
     ref_name: str, cluster_scope: bool, templates: Templates, cluster_templates: Templates
-) -> list[Mapping[str, Any]]:
-    """The referenced template and every template it nests, depth first, each once."""
-    out: list[Mapping[str, Any]] = []
-    seen: set[tuple[bool, str]] = set()
-
-    def visit(name: str, cluster: bool) -> None:
-        if (cluster, name) in seen:
-            return
-        seen.add((cluster, name))
-        source = cluster_templates if cluster else templates
-        found = source.get(name)
-        if found is None:
-            raise TemplateNotFound("ClusterAnalysisTemplate" if cluster else "AnalysisTemplate", name)
-        out.append(found)
-        for nested in (found.get("spec") or {}).get("templates") or []:
-            visit(str(nested.get("templateName") or ""), bool(nested.get("clusterScope")))
-
-    visit(ref_name, cluster_scope)
-    return out
-
-
-def _merge_args(template_args: list[dict[str, Any]], caller_args: list[Argument]) -> list[dict[str, Any]]:
-    merged: dict[str, dict[str, Any]] = {}
-    for template_arg in template_args:
-        name = str(template_arg.get("name") or "")
-        if name in merged and merged[name] != template_arg:
-            raise ValueError(f"two templates define the argument '{name}' differently")
-        merged[name] = dict(template_arg)
-    for arg in caller_args:
-        name = arg.name or ""
-        entry = merged.setdefault(name, {"name": name})
-        if arg.value is not None:
-            entry["value"] = arg.value
-            entry.pop("valueFrom", None)
-        elif arg.value_from is not None:
-            entry["valueFrom"] = arg.value_from.to_dict()
-            entry.pop("value", None)
-    for name, entry in merged.items():
-        if "value" not in entry and "valueFrom" not in entry:
-            raise ValueError(f"args.{name} was not resolved")
-    return list(merged.values())
+) -> ResolvedTemplates:
+    """The referenced template and every template it nests (shared rules: core.analysis_templates)."""
+    try:
+        return resolve_templates([TemplateRef(ref_name, cluster_scope)], templates, cluster_templates)
+    except SharedTemplateNotFound as err:
+        raise TemplateNotFound(err.kind, err.name) from None
 
 
 def new_analysis_run(
@@ -90,25 +62,15 @@ def new_analysis_run(
     cluster_templates: Templates,
 ) -> dict[str, Any]:
     """The AnalysisRun for ``analysis``; raises ValueError/LookupError with upstream-like messages."""
-    found = _collect_templates(
+    resolved = _resolve(
         analysis.template_name or "", bool(analysis.cluster_scope), templates, cluster_templates
     )
-    metrics: list[Any] = []
-    template_args: list[dict[str, Any]] = []
-    dry_run: list[Any] = []
-    retention: list[Any] = []
-    for template in found:
-        template_spec = template.get("spec") or {}
-        metrics.extend(template_spec.get("metrics") or [])
-        template_args.extend(template_spec.get("args") or [])
-        dry_run.extend(template_spec.get("dryRun") or [])
-        retention.extend(template_spec.get("measurementRetention") or [])
-    names = [str(m.get("name")) for m in metrics]
-    duplicate = next((n for n in names if names.count(n) > 1), None)
-    if duplicate is not None:
-        raise ValueError(f"two metrics have the same name '{duplicate}'")
-    dry_run.extend(d.to_dict() for d in experiment.spec.dry_run or [])
-    retention.extend(r.to_dict() for r in experiment.spec.measurement_retention or [])
+    spec = run_spec(
+        resolved,
+        [a.to_dict() for a in args],
+        [d.to_dict() for d in experiment.spec.dry_run or []],
+        [r.to_dict() for r in experiment.spec.measurement_retention or []],
+    )
 
     labels: dict[str, str] = {}
     instance_id = (experiment.metadata.labels or {}).get(INSTANCE_ID_LABEL)
@@ -128,14 +90,6 @@ def new_analysis_run(
         metadata["labels"] = labels
     if annotations:
         metadata["annotations"] = annotations
-    spec: dict[str, Any] = {"metrics": metrics}
-    merged_args = _merge_args(template_args, args)
-    if merged_args:
-        spec["args"] = merged_args
-    if dry_run:
-        spec["dryRun"] = dry_run
-    if retention:
-        spec["measurementRetention"] = retention
     return {"apiVersion": Experiment.API_VERSION, "kind": "AnalysisRun", "metadata": metadata, "spec": spec}
 
 
@@ -202,9 +156,7 @@ def _step(
     name = analysis.name or ""
     if old is None or not old.available_at:
         try:
-            _collect_templates(
-                analysis.template_name or "", bool(analysis.cluster_scope), templates, cluster_templates
-            )
+            _resolve(analysis.template_name or "", bool(analysis.cluster_scope), templates, cluster_templates)
         except LookupError as err:
             kind = "ClusterAnalysisTemplate" if analysis.cluster_scope else "AnalysisTemplate"
             new.phase = AnalysisPhase.ERROR

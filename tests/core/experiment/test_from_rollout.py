@@ -104,7 +104,11 @@ def test_step_experiment_is_planned_like_any_other() -> None:
     world = World(doc, now=T0)
     world.analysis_templates["cmp"] = {
         "metadata": {"name": "cmp"},
-        "spec": {"metrics": [{"name": "m", "provider": {"job": {"spec": {}}}}]},
+        # upstream passes only the args a template declares
+        "spec": {
+            "args": [{"name": "canary-hash"}],
+            "metrics": [{"name": "m", "provider": {"job": {"spec": {}}}}],
+        },
     }
     world.run_until(lambda: world.phase == "Running")
     assert set(world.replica_sets) == {"web-newhash-3-1-baseline", "web-newhash-3-1-canary"}
