@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from e2e.harness import Kubectl
-from e2e.test_traffic_routers import WEIGHTS, client, make_rollout, router_crds
+from e2e.test_traffic_routers import HEADER, WEIGHTS, client, make_rollout, router_crds
+from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s import KubeClient
 from rollouts.trafficrouting.ambassador import PROPAGATION_DELAY, AmbassadorRouter
+from rollouts.trafficrouting.apisix import ApisixRouter
 from rollouts.trafficrouting.traefik import TraefikRouter
 
 __all__ = ["client", "router_crds"]  # pytest fixtures shared with e2e/test_traffic_routers.py
@@ -82,3 +84,55 @@ async def test_ambassador_canary_mapping(
     assert time.monotonic() - started >= PROPAGATION_DELAY
     assert [m["metadata"]["name"] for m in kubectl.list(qualified)] == ["app"]
     assert await router.verify_weight(0) is True
+
+
+async def test_apisix_route_weights_and_header_route(
+    client: KubeClient, kubectl: Kubectl, namespace: str, router_crds: list[str]
+) -> None:
+    kubectl.apply(
+        {
+            "apiVersion": "apisix.apache.org/v2",
+            "kind": "ApisixRoute",
+            "metadata": {"name": "main"},
+            "spec": {
+                "http": [
+                    {
+                        "name": "rule-1",
+                        "match": {"hosts": ["app.example.com"], "paths": ["/*"]},
+                        "backends": [
+                            {"serviceName": "stable-svc", "servicePort": 80},
+                            {"serviceName": "canary-svc", "servicePort": 80},
+                        ],
+                    }
+                ]
+            },
+        }
+    )
+    rollout = make_rollout(kubectl, namespace, {"apisix": {"route": {"name": "main", "rules": ["rule-1"]}}})
+    router = ApisixRouter(client, rollout)
+    kind = "apisixroute.apisix.apache.org"
+    for weight in WEIGHTS:
+        await router.set_weight(weight)
+        rule = kubectl.get(kind, "main")["spec"]["http"][0]
+        assert [(b["serviceName"], b["weight"]) for b in rule["backends"]] == [
+            ("stable-svc", 100 - weight),
+            ("canary-svc", weight),
+        ]
+        assert await router.verify_weight(weight) is True
+    await router.set_header_route(HEADER)
+    header = kubectl.get(kind, "hdr")
+    assert header["metadata"]["ownerReferences"][0]["uid"] == rollout.metadata.uid
+    rule = header["spec"]["http"][0]
+    assert rule["backends"] == [{"serviceName": "canary-svc", "servicePort": 80, "weight": 100}]
+    assert rule["priority"] == 1
+    assert rule["match"] == {
+        "hosts": ["app.example.com"],
+        "paths": ["/*"],
+        "exprs": [{"subject": {"scope": "Header", "name": "X-Canary"}, "op": "Equal", "value": "yes"}],
+    }
+    await router.set_header_route(SetHeaderRoute(name="hdr"))
+    assert kubectl.get_or_none(kind, "hdr") is None
+    await router.set_header_route(HEADER)
+    await router.remove_managed_routes()
+    assert kubectl.get_or_none(kind, "hdr") is None
+    assert [r["metadata"]["name"] for r in kubectl.list(kind)] == ["main"]

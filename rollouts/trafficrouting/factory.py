@@ -6,6 +6,7 @@ from rollouts.api.rollout import Rollout
 from rollouts.clock import Clock
 from rollouts.trafficrouting.alb import ALBRouter
 from rollouts.trafficrouting.ambassador import AmbassadorRouter
+from rollouts.trafficrouting.apisix import ApisixRouter
 from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME as GATEWAY_API_PLUGIN
@@ -54,11 +55,12 @@ def routers_for(
         routers.append(AmbassadorRouter(client, rollout, ambassador_api_version, clock))
     if routing.traefik is not None:
         routers.append(TraefikRouter(client, rollout, traefik_api_version, traefik_api_group))
+    if routing.apisix is not None:
+        routers.append(ApisixRouter(client, rollout))
     unsupported = [
         name
         for name, block in (
             ("appMesh", routing.app_mesh),
-            ("apisix", routing.apisix),
         )
         if block is not None
     ]

@@ -84,6 +84,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "alb": {"ingress": "i", "servicePort": 80},
         "traefik": {"weightedTraefikServiceName": "t"},
         "ambassador": {"mappings": ["m"]},
+        "apisix": {"route": {"name": "r"}},
         "plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "r"}},
     }
     assert [r.type() for r in routers_for(client, rollout(routing))] == [
@@ -93,6 +94,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "SMI",
         "Ambassador",
         "Traefik",
+        "Apisix",
         "GatewayAPI",
     ]
     with pytest.raises(TrafficRoutingError, match=r"not supported by this controller: plugins\[acme/x\]"):
