@@ -295,9 +295,14 @@ class PlanContext:
 
 
 def mark_aborted(ctx: PlanContext) -> None:
-    """The status of an aborted Rollout: no pause conditions, ``abortedAt`` set once (kept after)."""
+    """The status of an aborted Rollout: no pause conditions, ``abortedAt`` set once (kept after),
+    and the canary steps rewound to 0 so that a retry walks them again (upstream's abort branch of
+    syncRolloutStatusCanary; at the end already when the stable is the current template)."""
     ctx.status.pop("pauseConditions", None)
     ctx.status["controllerPause"] = False
+    if ctx.steps:
+        promoted = ctx.status.get("stableRS") == ctx.status.get("currentPodHash")
+        ctx.status["currentStepIndex"] = len(ctx.steps) if promoted else 0
     if not ctx.status.get("abortedAt"):
         ctx.status["abortedAt"] = _time(ctx.now)
 

@@ -103,6 +103,34 @@ def test_abort_returns_to_stable_and_degrades() -> None:
     assert final.status["phase"] == "Degraded"
 
 
+def test_abort_rewinds_the_steps_and_retry_walks_them_again() -> None:
+    # Upstream's syncRolloutStatusCanary: an aborted update goes back to step 0 (so that a retry
+    # starts over); an abort of a finished update is dropped and the index stays at the end.
+    steps = [{"setWeight": 50}, {"pause": {}}, {"setWeight": 75}]
+    sim = _healthy_cluster(_rollout(replicas=4, steps=steps))
+    sim.set_image("demo:2")
+    for _ in range(4):
+        sim.apply(sim.plan())
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+    assert sim.rollout["status"]["currentStepIndex"] == 1
+    sim.rollout["status"]["abort"] = True
+    aborted = sim.plan()
+    assert aborted.status["currentStepIndex"] == 0
+    settled = sim.settle()
+    assert (settled.status["currentStepIndex"], settled.status["phase"]) == (0, "Degraded")
+
+    sim.rollout["status"]["abort"] = False  # kubectl-rollouts retry
+    for _ in range(4):
+        sim.apply(sim.plan())
+        for name in sim.replica_sets:
+            sim.make_ready(name, 100)
+    status = sim.rollout["status"]
+    assert status["currentStepIndex"] == 1
+    assert [p["reason"] for p in status["pauseConditions"]] == ["CanaryPauseStep"]
+    assert sorted(rs["spec"]["replicas"] for rs in sim.replica_sets.values()) == [2, 2]
+
+
 def test_failed_step_analysis_aborts_and_inconclusive_pauses() -> None:
     steps = [{"setWeight": 50}, {"analysis": {"templates": [{"templateName": "t"}]}}]
     sim = _healthy_cluster(_rollout(replicas=2, steps=steps))
