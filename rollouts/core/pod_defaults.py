@@ -4,8 +4,10 @@ A Rollout is a custom resource, so its ``spec.template`` is stored as written; a
 template is defaulted by the API server. Comparing the two needs the defaults applied to the
 written side. Covered: the pod-level and container-level defaults every template gets
 (restartPolicy, dnsPolicy, terminationGracePeriodSeconds, schedulerName, securityContext,
-enableServiceLinks, terminationMessagePath/Policy, imagePullPolicy, port protocol, probe timing,
-fieldRef apiVersion). Volume-source defaults (e.g. configMap defaultMode) are not covered: such
+terminationMessagePath/Policy, imagePullPolicy, port protocol, probe timing, fieldRef apiVersion).
+Not ``enableServiceLinks``: Kubernetes defaults it on Pods only, never in a ReplicaSet's template
+(upstream's equality defaults a PodTemplate the same way); adding it here made every stored
+template compare unequal. Volume-source defaults (e.g. configMap defaultMode) are not covered: such
 templates are still found by their hash label, only the equality fallback misses them.
 """
 
@@ -21,7 +23,6 @@ _POD_DEFAULTS: dict[str, Any] = {
     "dnsPolicy": "ClusterFirst",
     "securityContext": {},
     "schedulerName": "default-scheduler",
-    "enableServiceLinks": True,
 }
 _PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from rollouts.core.pod_defaults import default_image_pull_policy, with_pod_defaults
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
 from rollouts.core.replica_sets import (
@@ -58,6 +60,45 @@ def test_adopted_by_semantic_equality_despite_defaults_and_injected_metadata() -
         **{EPHEMERAL_METADATA_ANNOTATION: json.dumps({"labels": {"role": "canary"}})},
     )
     assert find_new_replica_set(TEMPLATE, None, [rs]) == rs
+
+
+#: TEMPLATE as kube-apiserver v1.34 stores it in a ReplicaSet (read back from the local control
+#: plane): the PodSpec and container defaults, but not the Pod-only enableServiceLinks.
+STORED_BY_THE_API_SERVER: dict[str, Any] = {
+    "metadata": {"labels": {"app": "demo"}},
+    "spec": {
+        "containers": [
+            {
+                "name": "app",
+                "image": "demo:1",
+                "imagePullPolicy": "IfNotPresent",
+                "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                "resources": {},
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "File",
+            }
+        ],
+        "dnsPolicy": "ClusterFirst",
+        "restartPolicy": "Always",
+        "schedulerName": "default-scheduler",
+        "securityContext": {},
+        "terminationGracePeriodSeconds": 30,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "desired",
+    [
+        pytest.param(TEMPLATE, id="as-written"),
+        # `kubectl-rollouts undo` (and upstream's) copies the ReplicaSet's stored template back
+        pytest.param(STORED_BY_THE_API_SERVER, id="copied-back-by-undo"),
+    ],
+)
+def test_a_template_stored_by_the_api_server_is_found_by_equality(desired: dict[str, Any]) -> None:
+    rs = _rs("demo-abc", STORED_BY_THE_API_SERVER, "abc", "2026-01-01T00:00:00Z")
+    assert pod_template_hash(desired, None) != "abc"
+    assert find_new_replica_set(desired, None, [rs]) == rs
 
 
 def test_a_real_template_change_is_not_adopted() -> None:
