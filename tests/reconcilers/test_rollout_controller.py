@@ -12,7 +12,7 @@ import pytest
 from rollouts.clock import FakeClock
 from rollouts.controller.instance import handles
 from rollouts.informers import SharedInformerFactory
-from rollouts.k8s.resources import DEPLOYMENTS, ROLLOUTS, SERVICES
+from rollouts.k8s.resources import DEPLOYMENTS, EXPERIMENTS, ROLLOUTS, SERVICES
 from rollouts.metrics import ControllerMetrics
 from rollouts.reconcilers.invalid_spec import INVALID_SPEC_RECHECK_SECONDS
 from rollouts.reconcilers.rollout import RolloutController, RolloutControllerSetup
@@ -40,6 +40,7 @@ class World:
             "replicasets": factory.replicasets(),
             "services": factory.informer(SERVICES),
             "deployments": factory.informer(DEPLOYMENTS),
+            "experiments": factory.informer(EXPERIMENTS),
         }
 
     def add(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
