@@ -12,9 +12,11 @@ write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); fo
 record the Deployment's generation and take its template; validate the spec and the referenced
 Services — on an error set only the InvalidSpec condition and look again in 20 s;
 otherwise plan (canary or blue-green; a canary's ``experiment`` step through
-:mod:`.rollout_experiments`) and apply — traffic weights through the routers of
-:mod:`rollouts.trafficrouting` (:mod:`.rollout_traffic`; scale-downs wait for the weights to be
-confirmed, :mod:`.weight_verification`) — then requeue at the plan's time.
+:mod:`.rollout_experiments`; AnalysisRuns — analysis steps, background, pre/post-promotion —
+through :mod:`.rollout_analysis`, whose outcomes the plan acts on) and apply — traffic weights
+through the routers of :mod:`rollouts.trafficrouting` (:mod:`.rollout_traffic`; scale-downs wait
+for the weights to be confirmed, :mod:`.weight_verification`) — then requeue at the plan's time.
+Analysis templates, as upstream's Services, are checked with the spec (InvalidSpec when missing).
 
 Stale reads: the cache may not yet hold the status this controller just wrote. The object the API
 server returned for that write is kept and preferred while the cache's copy is older, so a pass
@@ -47,7 +49,16 @@ from rollouts.core.workload import (
 from rollouts.informers import DeletedFinalStateUnknown, FuncHandler, SharedInformerFactory, deleted_object
 from rollouts.informers.store import split_key
 from rollouts.k8s.errors import is_not_found
-from rollouts.k8s.resources import ANALYSIS_RUNS, DEPLOYMENTS, EXPERIMENTS, PODS, ROLLOUTS, SERVICES
+from rollouts.k8s.resources import (
+    ANALYSIS_RUNS,
+    ANALYSIS_TEMPLATES,
+    CLUSTER_ANALYSIS_TEMPLATES,
+    DEPLOYMENTS,
+    EXPERIMENTS,
+    PODS,
+    ROLLOUTS,
+    SERVICES,
+)
 from rollouts.metrics import ControllerMetrics
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.invalid_spec import (
@@ -55,6 +66,7 @@ from rollouts.reconcilers.invalid_spec import (
     invalid_spec_status,
     without_invalid_spec,
 )
+from rollouts.reconcilers.rollout_analysis import AnalysisPass, RolloutAnalysisRuns
 from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier
 from rollouts.reconcilers.rollout_experiments import RolloutExperiments
 from rollouts.reconcilers.rollout_indexes import (
@@ -131,6 +143,12 @@ class RolloutController:
         self._recorder = EventRecorder(setup.client, setup.clock, setup.metrics.reconcile.event)
         self._applier = PlanApplier(setup.client, self._recorder)
         self._experiments = RolloutExperiments(setup.client, experiments.store)
+        self._analysis = RolloutAnalysisRuns(
+            setup.client,
+            runs.store,
+            factory.informer(ANALYSIS_TEMPLATES).store,
+            factory.informer(CLUSTER_ANALYSIS_TEMPLATES).store,
+        )
         #: key -> the Rollout as returned by our last status write (see the module docstring).
         self._written: dict[str, Obj] = {}
 
@@ -222,15 +240,19 @@ class RolloutController:
             ro = with_workload_template(ro, workload)
         inputs = gather(ro, self._replica_sets.store, self._services.store)
         errors = (
-            validate_rollout(ro, template_resolved_from_ref=workload is not None) + inputs.reference_errors
+            validate_rollout(ro, template_resolved_from_ref=workload is not None)
+            + inputs.reference_errors
+            + self._analysis.reference_errors(ro)
         )
         if errors:
             await self._mark_invalid(key, rollout, errors[0])
             return
         pods = await self._pods_for_restart(ro, now)
+        analysis = await self._analysis.reconcile(ro, rollout, inputs.replica_sets)
         experiments = self._experiments.owned(ro)
-        step_outcome = self._experiments.step_outcome(ro, experiments)
-        plan = self._plan(ro, inputs, workload, pods, step_outcome)
+        step_outcome = self._experiments.step_outcome(ro, experiments) or analysis.outcomes.step
+        plan = self._plan(ro, inputs, workload, pods, step_outcome, analysis)
+        plan = self._analysis.finish(ro, plan, analysis)
         plan = await self._experiments.reconcile(ro, plan, experiments, inputs.replica_sets)
         route = traffic_route(
             self._setup.client,  # type: ignore[arg-type]
@@ -285,15 +307,29 @@ class RolloutController:
         workload: Obj | None,
         pods: list[Obj] | None,
         step_outcome: StepOutcome | None,
+        analysis: AnalysisPass,
     ) -> Plan:
         now = self._clock.now()
+        runs = analysis.outcomes
         if ro.blue_green is not None:
-            return plan_bluegreen(ro, inputs.replica_sets, inputs.services, now, pods=pods, workload=workload)
+            return plan_bluegreen(
+                ro,
+                inputs.replica_sets,
+                inputs.services,
+                now,
+                pre_promotion_phase=runs.pre_promotion_phase,
+                post_promotion_phase=runs.post_promotion_phase,
+                pre_promotion_message=runs.pre_promotion_message,
+                post_promotion_message=runs.post_promotion_message,
+                pods=pods,
+                workload=workload,
+            )
         return plan_canary(
             ro,
             inputs.replica_sets,
             now,
             step_outcome=step_outcome,
+            background_outcome=runs.background,
             services=inputs.services,
             pods=pods,
             workload=workload,
