@@ -7,12 +7,13 @@ objects must give a plan with no changes (idempotence; tested with a simulated c
 
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
 promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
-progressDeadlineAbort, manual pause, scale-down deadlines of the old stable, ephemeral metadata,
+progressDeadlineAbort, manual pause, scale-down deadlines of the old stables (and
+scaleDownDelayRevisionLimit), ephemeral metadata,
 anti-affinity, revisions, rollbackWindow, restarts (given the pods), workloadRef,
 revisionHistoryLimit, status, conditions, phase, events, requeue); blue-green lives in
 :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet covered (callers must not
 rely on it): AnalysisRun / Experiment *creation* (the phases of the step's and the background
-run are inputs), scaleDownDelayRevisionLimit, status.duration, ping-pong, step plugins,
+run are inputs), status.duration, ping-pong, step plugins,
 header/mirror routes.
 
 Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout; create the
@@ -74,6 +75,7 @@ from rollouts.core.revision import (
     rollout_revision_change,
 )
 from rollouts.core.rollback import rollback_within_window
+from rollouts.core.scale_down_limit import may_wait_for_deadline, scale_down_revision_limit
 from rollouts.core.steps import (
     CANARY_PAUSE_STEP,
     INCONCLUSIVE_ANALYSIS,
@@ -880,10 +882,20 @@ def _scale_down_others(ctx: PlanContext) -> None:
         return
     delay = scale_down_delay_seconds_or_default(ctx.ro)
     previous_stable_hash = (ctx.ro.status.stable_rs if ctx.ro.status else None) or ""
+    fully_promoted = ctx.stable is ctx.new
+    # Once fully promoted, every old ReplicaSet still up is a former stable and waits out the
+    # delay, as does one already given a deadline; an intermediate one (V2 of V1 -> V2 -> V3)
+    # goes at once. dynamicStableScale keeps no old pods. At most scaleDownDelayRevisionLimit wait.
+    waiting = [
+        rs
+        for rs in ctx.others
+        if ctx.spec_of(rs) > 0
+        and not canary.dynamic_stable_scale
+        and (fully_promoted or rs.scale_down_deadline or rs.pod_template_hash == previous_stable_hash)
+    ]
+    kept = may_wait_for_deadline(waiting, scale_down_revision_limit(ctx.ro))
     for rs in ctx.others:
-        # Only the previous stable waits out the delay; intermediate ReplicaSets go at once.
-        keeps_delay = rs.pod_template_hash == previous_stable_hash and not canary.dynamic_stable_scale
-        scale_down_after_deadline(ctx, rs, delay if keeps_delay else 0)
+        scale_down_after_deadline(ctx, rs, delay if rs.name in kept else 0)
 
 
 def scale_down_after_deadline(ctx: PlanContext, rs: ReplicaSetView, delay: int) -> None:

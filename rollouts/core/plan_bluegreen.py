@@ -11,7 +11,8 @@ Order of events for an update (upstream's, reference §3.5):
    new ReplicaSet grows to full size; when it is saturated the active Service is switched;
 4. the post-promotion analysis (input) gates marking the new ReplicaSet stable;
 5. the old ReplicaSets get a ``scale-down-deadline`` (``scaleDownDelaySeconds``, default 30) and
-   are scaled to zero after it.
+   are scaled to zero after it; beyond ``scaleDownDelayRevisionLimit`` (newest first) at once
+   (:mod:`rollouts.core.scale_down_limit`).
 
 Fast-tracked (no pause, no pre-promotion gate): promote-full, an active Service without a hash
 selector (initial deploy) and an active Service already on the new pods. Abort: the active and
@@ -22,7 +23,7 @@ Fast rollback (upstream's): back to the stable ReplicaSet, within ``rollbackWind
 older ReplicaSet still inside its scale-down delay -- no pause, no analysis, promoted as ``Fast
 rollback`` / ``Rollback within window``.
 
-Not covered yet: scaleDownDelayRevisionLimit, AnalysisRun creation (phases are inputs).
+Not covered yet: AnalysisRun creation (phases are inputs).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash
 from rollouts.core.replica_math import bluegreen_max_unavailable
 from rollouts.core.replica_sets import ReplicaSetView
 from rollouts.core.rollback import created_before, rollback_within_window
+from rollouts.core.scale_down_limit import may_wait_for_deadline, scale_down_revision_limit
 from rollouts.core.steps import BLUE_GREEN_PAUSE, INCONCLUSIVE_ANALYSIS
 from rollouts.core.workload import with_workload_template
 
@@ -290,10 +292,10 @@ def plan_bluegreen(
     abort_delay = abort_scale_down_delay_seconds_or_default(ro)  # None: keep the pods
     if not halted:
         delay = scale_down_delay_seconds_or_default(ro)
-        for rs in ctx.others:
-            if rs.pod_template_hash in referenced or ctx.spec_of(rs) == 0:
-                continue
-            scale_down_after_deadline(ctx, rs, delay)
+        waiting = [rs for rs in ctx.others if rs.pod_template_hash not in referenced and ctx.spec_of(rs) > 0]
+        kept = may_wait_for_deadline(waiting, scale_down_revision_limit(ro))
+        for rs in waiting:
+            scale_down_after_deadline(ctx, rs, delay if rs.name in kept else 0)
         if aborted and new.pod_template_hash not in referenced and abort_delay is not None:
             scale_down_after_deadline(ctx, new, abort_delay)
 
