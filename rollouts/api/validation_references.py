@@ -1,11 +1,14 @@
-"""Validation of the objects a Rollout references (Services, Ingresses), upstream's rules.
+"""Validation of the objects a Rollout references (Services, Ingresses, Ambassador Mappings, App
+Mesh VirtualRouters), upstream's rules.
 
 Upstream runs these after the spec rules, on the objects the controller has fetched; the first
 error goes into the InvalidSpec condition like a spec error. They are pure here: the caller
 passes the objects (plain JSON, as read from the cache) and which reference each one answers.
 
 Not covered (yet): AnalysisTemplate resolution (missing args, indefinitely running metrics),
-Istio VirtualService routes, Ambassador mappings and App Mesh routers.
+Istio VirtualService routes. (The Ambassador and App Mesh routers also apply their rules
+themselves before writing, so a bad reference is a TrafficRoutingError even where the caller
+does not fetch the objects up front.)
 """
 
 from __future__ import annotations
@@ -113,3 +116,66 @@ def _backend_errors(
     if ingress_has_rule_with_service(ingress, service):
         return []
     return [invalid(path, reported, f"ingress `{name}` has no rules using service {service} backend")]
+
+
+def validate_ambassador_mapping(mapping: dict[str, Any]) -> list[FieldError]:
+    """A base Mapping must not set ``spec.weight``: the router owns the split via ``<name>-canary``."""
+    weight = (mapping.get("spec") or {}).get("weight")
+    if not isinstance(weight, int) or isinstance(weight, bool) or weight == 0:
+        return []
+    name = str((mapping.get("metadata") or {}).get("name") or "")
+    return [invalid("spec.weight", name, f"Ambassador mapping {_go_quote(name)} can not define weight")]
+
+
+#: The App Mesh route kinds that carry ``action.weightedTargets``, in upstream's lookup order.
+APP_MESH_ROUTE_TYPES = ("httpRoute", "tcpRoute", "http2Route", "grpcRoute")
+
+
+def app_mesh_route_rule(route: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The first supported rule of a VirtualRouter route and its type, or None."""
+    for route_type in APP_MESH_ROUTE_TYPES:
+        rule = route.get(route_type)
+        if isinstance(rule, dict):
+            return rule, route_type
+    return None
+
+
+def validate_app_mesh_virtual_router(router: dict[str, Any]) -> list[FieldError]:
+    """Every route of the VirtualRouter has a supported type and exactly two weighted targets."""
+    name = str((router.get("metadata") or {}).get("name") or "")
+    if router.get("kind") != "VirtualRouter":
+        kind = str(router.get("kind") or "")
+        return [invalid("kind", kind, f"Expected object kind to be VirtualRouter but is {kind}")]
+    routes = (router.get("spec") or {}).get("routes")
+    if not isinstance(routes, list) or not routes:
+        return [invalid("spec.routes", name, f"No routes defined for AppMesh virtual-router {name}")]
+    for index, route in enumerate(routes):
+        path = f"spec.routes[{index}]"
+        if not isinstance(route, dict):
+            detail = f"Invalid route was found for AppMesh virtual-router {name} at index {index}"
+            return [invalid(path, name, detail)]
+        route_name = route.get("name")
+        found = app_mesh_route_rule(route)
+        if found is None:
+            detail = (
+                f"Error getting route details for AppMesh virtual-router {name} and route {route_name}. "
+                "Error: Route has unsupported route type"
+            )
+            return [invalid(path, name, detail)]
+        rule, route_type = found
+        targets_path = f"{path}.{route_type}.action.weightedTargets"
+        targets = (
+            (rule.get("action") or {}).get("weightedTargets")
+            if isinstance(rule.get("action"), dict)
+            else None
+        )
+        if not isinstance(targets, list):
+            detail = f"Invalid route action found for AppMesh virtual-router {name} and route {route_name}"
+            return [invalid(targets_path, name, detail)]
+        if len(targets) != 2:
+            detail = (
+                f"Invalid number of weightedTargets ({len(targets)}) for AppMesh virtual-router {name} "
+                f"and route {route_name}, expected 2"
+            )
+            return [invalid(targets_path, name, detail)]
+    return []

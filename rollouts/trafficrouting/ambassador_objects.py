@@ -23,6 +23,7 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.api.traffic_routing import AmbassadorTrafficRouting
+from rollouts.api.validation_references import validate_ambassador_mapping
 from rollouts.trafficrouting.config import router_block
 from rollouts.trafficrouting.ownership import rollout_owner_reference
 from rollouts.trafficrouting.router import TrafficRoutingError
@@ -48,19 +49,11 @@ def mapping_weight(mapping: dict[str, Any]) -> int:
     return weight if isinstance(weight, int) and not isinstance(weight, bool) else 0
 
 
-def base_mapping_errors(mapping: dict[str, Any]) -> list[str]:
-    """Why a Mapping cannot be a base Mapping (upstream's reference validation of ``spec.weight``)."""
-    if mapping_weight(mapping) != 0:
-        name = (mapping.get("metadata") or {}).get("name", "")
-        return [f'Ambassador mapping "{name}" can not define weight']
-    return []
-
-
 def canary_mapping(rollout: Rollout, base: dict[str, Any], desired_weight: int) -> dict[str, Any]:
     """The canary Mapping to create for ``base`` at ``desired_weight``."""
-    errors = base_mapping_errors(base)
+    errors = validate_ambassador_mapping(base)
     if errors:
-        raise TrafficRoutingError(errors[0])
+        raise TrafficRoutingError(str(errors[0]))
     canary = rollout.canary
     assert canary is not None
     meta = base.get("metadata") or {}

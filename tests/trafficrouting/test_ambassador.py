@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from rollouts.api.validation_references import validate_ambassador_mapping
 from rollouts.clock import FakeClock
 from rollouts.trafficrouting import ambassador_objects
 from rollouts.trafficrouting.ambassador import PROPAGATION_DELAY, AmbassadorRouter
@@ -56,13 +57,14 @@ def test_a_long_base_name_is_cut_so_the_canary_name_stays_valid() -> None:
     assert len(ambassador_objects.canary_mapping_name(base)) == 253
 
 
-def test_a_base_mapping_with_a_weight_is_rejected() -> None:
-    assert ambassador_objects.base_mapping_errors(mapping("web", weight=10)) == [
-        'Ambassador mapping "web" can not define weight'
+def test_a_base_mapping_with_a_weight_is_rejected_as_upstream_validates_it() -> None:
+    assert [str(e) for e in validate_ambassador_mapping(mapping("web", weight=10))] == [
+        'spec.weight: Invalid value: "web": Ambassador mapping "web" can not define weight'
     ]
     with pytest.raises(TrafficRoutingError, match='Ambassador mapping "web" can not define weight'):
         ambassador_objects.canary_mapping(RO, mapping("web", weight=10), 20)
-    assert ambassador_objects.base_mapping_errors(mapping("web", weight=0)) == []
+    assert validate_ambassador_mapping(mapping("web", weight=0)) == []
+    assert validate_ambassador_mapping(mapping("web")) == []
 
 
 def test_mappings_are_required() -> None:
@@ -155,7 +157,8 @@ async def test_every_mapping_is_attempted_and_the_errors_are_reported_together()
     with pytest.raises(TrafficRoutingError) as caught:
         await router.set_weight(10)
     assert str(caught.value) == (
-        '2 errors found: [Ambassador mapping "web" not found][Ambassador mapping "api" can not define weight]'
+        '2 errors found: [Ambassador mapping "web" not found]'
+        '[spec.weight: Invalid value: "api": Ambassador mapping "api" can not define weight]'
     )
     only_web = AmbassadorRouter(client, rollout({"ambassador": {"mappings": ["web"]}}), clock=FakeClock())
     with pytest.raises(TrafficRoutingError, match=r'^Ambassador mapping "web" not found$'):
