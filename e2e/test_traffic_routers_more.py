@@ -19,6 +19,8 @@ from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s import KubeClient
 from rollouts.trafficrouting.ambassador import PROPAGATION_DELAY, AmbassadorRouter
 from rollouts.trafficrouting.apisix import ApisixRouter
+from rollouts.trafficrouting.appmesh import AppMeshRouter
+from rollouts.trafficrouting.resources import app_mesh_virtual_routers
 from rollouts.trafficrouting.traefik import TraefikRouter
 
 __all__ = ["client", "router_crds"]  # pytest fixtures shared with e2e/test_traffic_routers.py
@@ -136,3 +138,93 @@ async def test_apisix_route_weights_and_header_route(
     await router.remove_managed_routes()
     assert kubectl.get_or_none(kind, "hdr") is None
     assert [r["metadata"]["name"] for r in kubectl.list(kind)] == ["main"]
+
+
+async def test_app_mesh_virtual_router_and_node_selectors(
+    client: KubeClient, kubectl: Kubectl, namespace: str, router_crds: list[str]
+) -> None:
+    mesh = "appmesh.k8s.aws/v1beta2"
+    kubectl.apply(
+        {
+            "apiVersion": mesh,
+            "kind": "VirtualService",
+            "metadata": {"name": "app-vs"},
+            "spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "app-vr"}}}},
+        },
+        {
+            "apiVersion": mesh,
+            "kind": "VirtualRouter",
+            "metadata": {"name": "app-vr"},
+            "spec": {
+                "listeners": [{"portMapping": {"port": 80, "protocol": "http"}}],
+                "routes": [
+                    {
+                        "name": "primary",
+                        "httpRoute": {
+                            "match": {"prefix": "/"},
+                            "action": {
+                                "weightedTargets": [
+                                    {"virtualNodeRef": {"name": "app-stable"}, "weight": 100},
+                                    {"virtualNodeRef": {"name": "app-canary"}, "weight": 0},
+                                ]
+                            },
+                        },
+                    }
+                ],
+            },
+        },
+        *(
+            {
+                "apiVersion": mesh,
+                "kind": "VirtualNode",
+                "metadata": {"name": node},
+                "spec": {"podSelector": {"matchLabels": {"app": "app"}}},
+            }
+            for node in ("app-stable", "app-canary")
+        ),
+    )
+    rollout = make_rollout(
+        kubectl,
+        namespace,
+        {
+            "appMesh": {
+                "virtualService": {"name": "app-vs", "routes": ["primary"]},
+                "virtualNodeGroup": {
+                    "canaryVirtualNodeRef": {"name": "app-canary"},
+                    "stableVirtualNodeRef": {"name": "app-stable"},
+                },
+            }
+        },
+    )
+    router = AppMeshRouter(client, rollout)
+    await router.update_hash("abc123", "def456")
+    for node, template_hash in (("app-stable", "def456"), ("app-canary", "abc123")):
+        live = kubectl.get("virtualnode.appmesh.k8s.aws", node)
+        assert live["spec"]["podSelector"]["matchLabels"] == {
+            "app": "app",
+            "rollouts-pod-template-hash": template_hash,
+        }
+        assert live["metadata"]["annotations"]["argo-rollouts.argoproj.io/managed-by-rollouts"] == "app"
+    await router.update_hash("", "def456")  # no canary yet: App Mesh needs distinct selectors
+    canary_node = kubectl.get("virtualnode.appmesh.k8s.aws", "app-canary")
+    assert canary_node["spec"]["podSelector"]["matchLabels"]["rollouts-pod-template-hash"] == "canary-hash"
+    for weight in WEIGHTS:
+        await router.set_weight(weight)
+        live = kubectl.get("virtualrouter.appmesh.k8s.aws", "app-vr")
+        weighted = live["spec"]["routes"][0]["httpRoute"]["action"]["weightedTargets"]
+        assert [(t["virtualNodeRef"]["name"], t["weight"]) for t in weighted] == [
+            ("app-stable", 100 - weight),
+            ("app-canary", weight),
+        ]
+        assert await router.verify_weight(weight) is True
+    # An App Mesh controller that reports an older generation has not applied the weights yet.
+    generation = kubectl.get("virtualrouter.appmesh.k8s.aws", "app-vr")["metadata"]["generation"]
+    vr = app_mesh_virtual_routers()
+    await client.patch(
+        vr, "app-vr", {"status": {"observedGeneration": generation - 1}}, namespace, subresource="status"
+    )
+    assert await router.verify_weight(0) is False
+    await client.patch(
+        vr, "app-vr", {"status": {"observedGeneration": generation}}, namespace, subresource="status"
+    )
+    assert await router.verify_weight(0) is True

@@ -5,7 +5,8 @@ Design: every router is split in two.
 * A **pure** module (``*_objects.py``) turns the current object(s) as plain dicts, the Rollout and
   the desired state into the desired object(s) or patches. It performs no I/O, so it is table-tested
   on exact objects.
-* A thin **applier** (``nginx.py``, ``istio.py``, ``smi.py``, ``gatewayapi.py``, ``alb.py``) reads
+* A thin **applier** (``nginx.py``, ``istio.py``, ``smi.py``, ``gatewayapi.py``, ``alb.py``,
+  ``traefik.py``, ``ambassador.py``, ``apisix.py``, ``appmesh.py``) reads
   the objects through a :class:`~rollouts.trafficrouting.router.RouterClient` (``KubeClient``
   satisfies it), calls the pure part and writes the result back. Each applier implements the
   :class:`~rollouts.trafficrouting.router.TrafficRouter` protocol the Rollout reconciler calls.

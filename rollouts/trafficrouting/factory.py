@@ -1,4 +1,5 @@
-"""The routers a Rollout configures, in upstream's order (ALB, Istio, NGINX, SMI, …, plugins)."""
+"""The routers a Rollout configures, in upstream's order (ALB, Istio, NGINX, SMI, Ambassador, App Mesh,
+Traefik, APISIX, then plugins); the API versions are upstream's controller flags."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rollouts.clock import Clock
 from rollouts.trafficrouting.alb import ALBRouter
 from rollouts.trafficrouting.ambassador import AmbassadorRouter
 from rollouts.trafficrouting.apisix import ApisixRouter
+from rollouts.trafficrouting.appmesh import AppMeshRouter
 from rollouts.trafficrouting.config import traffic_routing
 from rollouts.trafficrouting.gatewayapi import GatewayAPIRouter
 from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME as GATEWAY_API_PLUGIN
@@ -14,6 +16,7 @@ from rollouts.trafficrouting.istio import IstioRouter
 from rollouts.trafficrouting.nginx import NginxRouter
 from rollouts.trafficrouting.resources import (
     DEFAULT_AMBASSADOR_VERSION,
+    DEFAULT_APP_MESH_VERSION,
     DEFAULT_ISTIO_VERSION,
     DEFAULT_SMI_VERSION,
     DEFAULT_TRAEFIK_VERSION,
@@ -32,6 +35,7 @@ def routers_for(
     traefik_api_version: str = DEFAULT_TRAEFIK_VERSION,
     traefik_api_group: str | None = None,
     ambassador_api_version: str = DEFAULT_AMBASSADOR_VERSION,
+    appmesh_crd_version: str = DEFAULT_APP_MESH_VERSION,
     clock: Clock | None = None,
 ) -> list[TrafficRouter]:
     """One router per configured block; empty when the Rollout has no trafficRouting.
@@ -53,17 +57,13 @@ def routers_for(
         routers.append(SMIRouter(client, rollout, smi_api_version))
     if routing.ambassador is not None:
         routers.append(AmbassadorRouter(client, rollout, ambassador_api_version, clock))
+    if routing.app_mesh is not None:
+        routers.append(AppMeshRouter(client, rollout, appmesh_crd_version))
     if routing.traefik is not None:
         routers.append(TraefikRouter(client, rollout, traefik_api_version, traefik_api_group))
     if routing.apisix is not None:
         routers.append(ApisixRouter(client, rollout))
-    unsupported = [
-        name
-        for name, block in (
-            ("appMesh", routing.app_mesh),
-        )
-        if block is not None
-    ]
+    unsupported: list[str] = []
     for plugin in routing.plugins or {}:
         if plugin == GATEWAY_API_PLUGIN:
             routers.append(GatewayAPIRouter(client, rollout))

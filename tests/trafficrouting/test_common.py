@@ -85,6 +85,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "traefik": {"weightedTraefikServiceName": "t"},
         "ambassador": {"mappings": ["m"]},
         "apisix": {"route": {"name": "r"}},
+        "appMesh": {"virtualService": {"name": "vs"}},
         "plugins": {"argoproj-labs/gatewayAPI": {"httpRoute": "r"}},
     }
     assert [r.type() for r in routers_for(client, rollout(routing))] == [
@@ -93,6 +94,7 @@ def test_factory_builds_configured_routers_and_rejects_unsupported() -> None:
         "Nginx",
         "SMI",
         "Ambassador",
+        "AppMesh",
         "Traefik",
         "Apisix",
         "GatewayAPI",
