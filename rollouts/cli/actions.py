@@ -1,7 +1,9 @@
 """Each mutating command's work: read what it needs, send upstream's patch, return the message.
 
 Every function takes a :class:`~rollouts.cli.session.Client` and the namespace, and returns the
-line(s) to print; errors propagate (the session turns them into one line).
+line(s) to print; errors propagate (the session turns them into one line). The Rollout actions
+the dashboard also offers come in two layers: ``send_*`` sends the patch and returns the
+Rollout as written (the dashboard's API answers with it), the command wraps it in its message.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def _name(obj: dict[str, Any], fallback: str) -> str:
     return name if isinstance(name, str) and name else fallback
 
 
-async def promote(
+async def send_promote(
     client: Client,
     namespace: str,
     name: str,
@@ -65,7 +67,9 @@ async def promote(
     full: bool = False,
     skip_current: bool = False,
     skip_all: bool = False,
-) -> str:
+) -> dict[str, Any]:
+    """Send ``promote``'s patches; the Rollout as the last write returned it (the dashboard's
+    answer). Raises :class:`CliError` for a combination upstream refuses."""
     from rollouts.cli.patches import PromoteUsageError, skip_step_patches
 
     if skip_current and skip_all:
@@ -89,17 +93,40 @@ async def promote(
             spec_patch = patches.unified
     if spec_patch is not None:
         rollout = await client.patch(rollouts, name, spec_patch, namespace)
+    return rollout
+
+
+async def promote(
+    client: Client,
+    namespace: str,
+    name: str,
+    *,
+    full: bool = False,
+    skip_current: bool = False,
+    skip_all: bool = False,
+) -> str:
+    rollout = await send_promote(
+        client, namespace, name, full=full, skip_current=skip_current, skip_all=skip_all
+    )
     verb = "fully promoted" if full else "promoted"
     return f"rollout '{_name(rollout, name)}' {verb}"
 
 
+async def send_abort(client: Client, namespace: str, name: str) -> dict[str, Any]:
+    return await _patch_status_first(client, name, namespace, ABORT)
+
+
 async def abort(client: Client, namespace: str, name: str) -> str:
-    rollout = await _patch_status_first(client, name, namespace, ABORT)
+    rollout = await send_abort(client, namespace, name)
     return f"rollout '{_name(rollout, name)}' aborted"
 
 
+async def send_retry(client: Client, namespace: str, name: str) -> dict[str, Any]:
+    return await _patch_status_first(client, name, namespace, RETRY_ROLLOUT)
+
+
 async def retry_rollout(client: Client, namespace: str, name: str) -> str:
-    rollout = await _patch_status_first(client, name, namespace, RETRY_ROLLOUT)
+    rollout = await send_retry(client, namespace, name)
     return f"rollout '{_name(rollout, name)}' retried"
 
 
@@ -113,10 +140,14 @@ async def pause(client: Client, namespace: str, name: str) -> str:
     return f"rollout '{_name(rollout, name)}' paused"
 
 
+async def send_restart(client: Client, namespace: str, name: str, *, at: datetime) -> dict[str, Any]:
+    return await client.patch(_res().ROLLOUTS, name, restart_patch(at), namespace)
+
+
 async def restart(
     client: Client, namespace: str, name: str, *, now: datetime, delay: timedelta, delay_text: str
 ) -> str:
-    rollout = await client.patch(_res().ROLLOUTS, name, restart_patch(now + delay), namespace)
+    rollout = await send_restart(client, namespace, name, at=now + delay)
     return f"rollout '{_name(rollout, name)}' restarts in {delay_text}"
 
 

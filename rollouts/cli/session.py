@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 JSONList = list[Any]
 
 if TYPE_CHECKING:
+    from rollouts.k8s.client import KubeClient
     from rollouts.k8s.resources import Resource
 
 T = TypeVar("T")
@@ -84,7 +85,7 @@ class Target:
 FIELD_MANAGER = "kubectl-rollouts"
 
 
-async def connect(target: Target) -> Client:
+async def connect(target: Target) -> KubeClient:
     import asyncio
     import logging
     from pathlib import Path
