@@ -543,6 +543,45 @@ def _read_template(path: str) -> dict[str, Any]:
     return docs[0]
 
 
+@cli.command()
+@click.option(
+    "-p", "--port", type=click.IntRange(0, 65535), default=3100, show_default=True, help="Port to listen on."
+)
+@click.option(
+    "--address",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (the dashboard acts with your kubeconfig's credentials: keep it local).",
+)
+@click.option(
+    "-n",
+    "--namespace",
+    "only_namespace",
+    metavar="NAME",
+    help="Serve only this namespace (default: every namespace, opening on the context's).",
+)
+@pass_app
+def dashboard(app: App, port: int, address: str, only_namespace: str | None) -> None:
+    """Start the UI dashboard: rollouts, their revisions, steps and analysis, with action buttons."""
+    import asyncio
+
+    from rollouts.cli.session import connect, describe_error
+    from rollouts.dashboard.cache import CacheNotSynced
+    from rollouts.dashboard.server import Options, serve
+
+    only = only_namespace or app.namespace_flag
+    options = Options(address=address, port=port, only_namespace=only, version=package_version())
+    try:
+        asyncio.run(serve(app.target(), options, connect, announce=click.echo))
+    except (CliError, CacheNotSynced) as err:
+        raise click.ClickException(str(err)) from None
+    except Exception as err:
+        message = describe_error(err)
+        if message is None:
+            raise
+        raise click.ClickException(message) from None
+
+
 # -- offline -----------------------------------------------------------------------------------
 
 
