@@ -13,6 +13,13 @@ if ! command -v prometheus >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1
     >/dev/null 2>&1 || echo "   (not installed: the real-Prometheus tests will be skipped)"
 fi
 
+# The dashboard's e2e test drives Debian's headless chromium (with its recommended fonts, for the screenshot).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian's chromium for the dashboard test"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+    >/dev/null 2>&1 || echo "   (not installed: the dashboard browser test will be skipped)"
+fi
+
 echo "== lint (ruff), types (mypy --strict), architecture (import-linter)"
 uv run ruff check rollouts tests e2e hack
 uv run mypy
