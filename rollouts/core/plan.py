@@ -998,7 +998,10 @@ def _desired_traffic(ctx: PlanContext) -> DesiredTraffic | None:
             Event(
                 "Normal",
                 cond.TRAFFIC_WEIGHT_UPDATED,
-                f"Traffic weight updated from {previous_weight} to {weight}",
+                # upstream's wording: "to W" when there were no weights before, else "from P to W"
+                f"Traffic weight updated to {weight}"
+                if previous is None
+                else f"Traffic weight updated from {previous_weight} to {weight}",
             )
         )
     status.setdefault("canary", {})["weights"] = weights
