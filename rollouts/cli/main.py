@@ -373,12 +373,19 @@ def list_rollouts(app: App, only: str | None, all_namespaces: bool, watch: bool)
 
 @list_group.command("experiments")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Include all namespaces.")
+@click.option("-w", "--watch", is_flag=True, help="Watch for changes (until interrupted).")
 @pass_app
-def list_experiments(app: App, all_namespaces: bool) -> None:
+def list_experiments(app: App, all_namespaces: bool, watch: bool) -> None:
     """List experiments."""
     from rollouts.cli.listing import experiment_table
     from rollouts.cli.table import tabulate
 
+    if watch:
+        from rollouts.cli.list_watch import watch_experiments
+
+        ns = None if all_namespaces else app.namespace
+        app.run(lambda c: watch_experiments(c, ns, app.now, lambda text: click.echo(text, nl=False)))
+        return
     items = _list_items(app, "EXPERIMENTS", all_namespaces)
     if not items:
         click.echo("No resources found.", err=True)

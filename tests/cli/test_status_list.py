@@ -204,6 +204,56 @@ def test_list_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> Non
     ]
 
 
+def test_list_experiments_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> None:
+    from rollouts.k8s.errors import TransportError
+
+    def experiment(name: str, phase: str) -> dict[str, Any]:
+        return {
+            "metadata": {
+                "name": name,
+                "namespace": "default",
+                "creationTimestamp": "2026-03-01T11:00:00Z",
+                "resourceVersion": "7",
+            },
+            "spec": {"duration": "2h"},
+            "status": {"phase": phase, "availableAt": "2026-03-01T11:30:00Z"},
+        }
+
+    fake.add(EXPERIMENTS, experiment("exp", "Running"))
+    batches = [
+        [
+            {"type": "MODIFIED", "object": experiment("exp", "Running")},  # unchanged row: not printed
+            {"type": "ADDED", "object": experiment("other", "Pending")},
+            {"type": "MODIFIED", "object": experiment("exp", "Successful")},
+        ],
+        [{"type": "ERROR", "object": {"kind": "Status", "code": 410}}],
+    ]
+    watched: list[dict[str, Any]] = []
+
+    async def watch(*args: Any, **kwargs: Any) -> Any:
+        watched.append(kwargs)
+        if len(batches) == 1:  # the server caught up before the 410: the relist shows nothing new
+            fake.add(EXPERIMENTS, experiment("exp", "Successful"))
+            fake.add(EXPERIMENTS, experiment("other", "Pending"))
+        if not batches:
+            raise TransportError("connection reset")  # ends the otherwise endless watch
+        for event in batches.pop(0):
+            yield event
+
+    fake.watch = watch  # type: ignore[method-assign]
+    result = invoke("list", "experiments", "--watch")
+    assert result.output.splitlines() == [
+        "NAME        STATUS   DURATION  REMAINING  AGE",
+        "exp         Running  120m      90m        60m",
+        "other       Pending  120m      90m        60m",
+        "exp         Successful  120m      -          60m",  # each change is its own line, as upstream's
+        "Error: cannot reach the Kubernetes API server: connection reset",
+    ]
+    assert [w["resource_version"] for w in watched] == ["1", "7", "1"]  # after ERROR: from a fresh list
+    lists = [c for c in fake.calls if c.verb == "list"]
+    assert [(c.plural, c.namespace) for c in lists] == [("experiments", "default")] * 2
+
+
 def test_missing_kubeconfig_is_one_line() -> None:
     from rollouts.cli.session import CliError, Target, run_command
 
