@@ -103,6 +103,8 @@ class RolloutExperimentStep(ApiModel):
     analyses: list[RolloutExperimentStepAnalysisTemplateRef] | None = None
     dry_run: list[DryRun] | None = None
     analysis_run_metadata: AnalysisRunMetadata | None = None
+    #: Copied to the Experiment's ``scaleDownDelaySeconds``.
+    scale_down_delay_seconds: int | None = None
 
 
 class SetCanaryScale(ApiModel):

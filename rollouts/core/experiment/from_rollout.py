@@ -124,6 +124,8 @@ def experiment_for_step(
         spec["dryRun"] = [d.to_dict() for d in step.dry_run]
     if step.analysis_run_metadata is not None:
         spec["analysisRunMetadata"] = step.analysis_run_metadata.to_dict()
+    if step.scale_down_delay_seconds is not None:
+        spec["scaleDownDelaySeconds"] = step.scale_down_delay_seconds
     stable_hash = _hash_of(stable_rs)
     canary_hash = _hash_of(new_rs)
     analyses = []

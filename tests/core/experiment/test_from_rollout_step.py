@@ -160,6 +160,19 @@ def test_the_step_experiment_is_created_from_the_canary_and_stable_replica_sets(
     assert spec["duration"] == "10s"
 
 
+def test_the_step_s_scale_down_delay_and_dry_run_reach_the_experiment() -> None:
+    ro = _rollout(canary={})
+    assert ro.canary is not None and ro.canary.steps is not None
+    step = ro.canary.steps[1].experiment
+    assert step is not None
+    extra = {"scaleDownDelaySeconds": 0, "dryRun": [{"metricName": "m"}]}
+    ro.canary.steps[1].experiment = type(step).model_validate({**step.to_dict(), **extra})
+    actions = step_experiment_actions(ro, _planned(ro), [], REPLICA_SETS)
+    assert actions.create is not None
+    assert actions.create["spec"]["scaleDownDelaySeconds"] == 0
+    assert actions.create["spec"]["dryRun"] == [{"metricName": "m"}]
+
+
 def test_a_running_current_experiment_is_kept_and_nothing_else_is_created() -> None:
     ro = _rollout()
     actions = step_experiment_actions(ro, _planned(ro), [_experiment()], REPLICA_SETS)
