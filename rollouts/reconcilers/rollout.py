@@ -250,7 +250,9 @@ class RolloutController:
         pods = await self._pods_for_restart(ro, now)
         analysis = await self._analysis.reconcile(ro, rollout, inputs.replica_sets)
         experiments = self._experiments.owned(ro)
-        step_outcome = self._experiments.step_outcome(ro, experiments) or analysis.outcomes.step
+        step_outcome = (
+            self._experiments.step_outcome(ro, experiments, inputs.replica_sets) or analysis.outcomes.step
+        )
         plan = self._plan(ro, inputs, workload, pods, step_outcome, analysis)
         plan = self._analysis.finish(ro, plan, analysis)
         plan = await self._experiments.reconcile(ro, plan, experiments, inputs.replica_sets)

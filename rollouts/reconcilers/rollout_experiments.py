@@ -66,8 +66,10 @@ class RolloutExperiments:
         return list(self._experiments.by_index(BY_CONTROLLER_UID, uid)) if uid else []
 
     @staticmethod
-    def step_outcome(ro: Rollout, owned: Sequence[Mapping[str, Any]]) -> StepOutcome | None:
-        return step_outcome(ro, owned)
+    def step_outcome(
+        ro: Rollout, owned: Sequence[Mapping[str, Any]], replica_sets: Sequence[Mapping[str, Any]]
+    ) -> StepOutcome | None:
+        return step_outcome(ro, owned, replica_sets)
 
     @staticmethod
     def weight_destinations(ro: Rollout, owned: Sequence[Mapping[str, Any]]) -> list[WeightDestination]:

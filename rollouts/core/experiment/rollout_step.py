@@ -45,6 +45,7 @@ from rollouts.api.steps import RolloutExperimentStep
 from rollouts.core.experiment.from_rollout import experiment_for_step
 from rollouts.core.plan import StepOutcome
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
+from rollouts.core.replica_sets import ReplicaSetView, find_new_replica_set
 from rollouts.core.steps import INCONCLUSIVE_EXPERIMENT, current_step, parse_steps
 
 #: Phases after which an Experiment runs no more (upstream's ``AnalysisPhase.Completed``).
@@ -101,23 +102,25 @@ def _experiment_step(ro: Rollout, index: Any) -> RolloutExperimentStep | None:
     return steps[position].experiment
 
 
-def _status_is_current(ro: Rollout, status: Mapping[str, Any]) -> bool:
+def _status_is_current(ro: Rollout, status: Mapping[str, Any], replica_sets: Sequence[Obj]) -> bool:
     """Whether the stored status still describes this pod template and these steps (otherwise
-    the planner resets the steps and nothing read from the old status applies)."""
+    the planner resets the steps and nothing read from the old status applies). The template's
+    ReplicaSet is found as the planner finds it (hash label, else an equal template)."""
     canary, template = ro.canary, ro.spec.template
     if canary is None or template is None:
         return False
+    collision = status.get("collisionCount")
+    found = find_new_replica_set(template, collision, [ReplicaSetView(rs) for rs in replica_sets])
+    pod_hash = (found.pod_template_hash if found else None) or pod_template_hash(template, collision)
     raw_steps = [s.to_dict() for s in canary.steps or []]
-    return status.get("currentPodHash") == pod_template_hash(
-        template, status.get("collisionCount")
-    ) and status.get("currentStepHash") == steps_hash(raw_steps)
+    return status.get("currentPodHash") == pod_hash and status.get("currentStepHash") == steps_hash(raw_steps)
 
 
-def step_outcome(ro: Rollout, owned: Sequence[Obj]) -> StepOutcome | None:
+def step_outcome(ro: Rollout, owned: Sequence[Obj], replica_sets: Sequence[Obj]) -> StepOutcome | None:
     """The planner's input for an ``experiment`` step; None when the current step is another kind
-    or its Experiment does not exist (yet)."""
+    or its Experiment does not exist (yet). ``replica_sets``: the Rollout's own, as planned with."""
     status = ro.status.to_dict() if ro.status else {}
-    if not _status_is_current(ro, status):
+    if not _status_is_current(ro, status, replica_sets):
         return None
     if _experiment_step(ro, status.get("currentStepIndex")) is None:
         return None

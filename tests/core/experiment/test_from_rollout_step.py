@@ -22,6 +22,7 @@ from rollouts.core.experiment.rollout_step import (
     with_current_experiment,
 )
 from rollouts.core.plan import StepOutcome
+from rollouts.core.pod_defaults import with_pod_defaults
 from rollouts.core.pod_hash import pod_template_hash, steps_hash
 
 TEMPLATE: dict[str, Any] = {
@@ -120,7 +121,7 @@ def _planned(ro: Rollout, **changes: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("phase", ["", "Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"])
 def test_the_named_experiment_of_this_revision_and_step_is_the_outcome(phase: str) -> None:
-    outcome = step_outcome(_rollout(), [_experiment(phase=phase)])
+    outcome = step_outcome(_rollout(), [_experiment(phase=phase)], REPLICA_SETS)
     message = f"{phase} message" if phase else ""
     assert outcome == StepOutcome("experiment", EX_NAME, phase, message)
 
@@ -140,7 +141,7 @@ def test_the_named_experiment_of_this_revision_and_step_is_the_outcome(phase: st
 def test_no_outcome_when_the_experiment_does_not_belong_to_the_current_step(
     status: dict[str, Any], owned: list[dict[str, Any]], why: str
 ) -> None:
-    assert step_outcome(_rollout(**status), owned) is None, why
+    assert step_outcome(_rollout(**status), owned, REPLICA_SETS) is None, why
 
 
 # -- create / keep / terminate -----------------------------------------------------------------------
@@ -372,3 +373,18 @@ def test_invariants_of_the_actions(
         assert actions.current is None and actions.create is None
         running = {n for n, e in by_name.items() if e["status"].get("phase", "") not in FINISHED}
         assert set(actions.terminate) == {n for n in running if not by_name[n]["spec"].get("terminate")}
+
+
+def test_the_outcome_follows_a_replica_set_found_by_its_template_under_another_hash() -> None:
+    # e.g. a ReplicaSet created by another controller version: found by template equality, as the
+    # planner finds it, so its hash (not the computed one) is the Rollout's current pod hash
+    legacy = with_pod_defaults(TEMPLATE)  # as the API server stores it
+    legacy["metadata"]["labels"]["rollouts-pod-template-hash"] = "legacyhash"
+    legacy_rs = {
+        "metadata": {"name": "web-legacyhash", "labels": {"rollouts-pod-template-hash": "legacyhash"}},
+        "spec": {"template": legacy},
+    }
+    ro = _rollout(currentPodHash="legacyhash")
+    owned = [_experiment(pod_hash="legacyhash", phase="Successful")]
+    assert step_outcome(ro, owned, [legacy_rs, REPLICA_SETS[1]]) is not None
+    assert step_outcome(ro, owned, REPLICA_SETS) is None  # the template's own hash: a new revision
