@@ -3,45 +3,28 @@ header-route ApisixRoutes the Rollout owns (see :mod:`.apisix_objects`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from rollouts.api.rollout_status import WeightDestination
+from rollouts.api.rollout import Rollout
 from rollouts.api.steps import SetHeaderRoute
 from rollouts.k8s.errors import is_not_found
 from rollouts.trafficrouting import apisix_objects as objects
-from rollouts.trafficrouting.applying import get_or_none, patch_towards, transform_object
-from rollouts.trafficrouting.base import RouterBase
+from rollouts.trafficrouting.applying import get_or_none, patch_towards
 from rollouts.trafficrouting.config import managed_route_names
+from rollouts.trafficrouting.one_object import OneObjectRouter
 from rollouts.trafficrouting.ownership import controlled_by
 from rollouts.trafficrouting.resources import APISIX_ROUTES
-from rollouts.trafficrouting.router import TrafficRoutingError
+from rollouts.trafficrouting.router import RouterClient, TrafficRoutingError
 
 TYPE = "Apisix"
 
 
-class ApisixRouter(RouterBase):
+class ApisixRouter(OneObjectRouter):
+    def __init__(self, client: RouterClient, rollout: Rollout) -> None:
+        super().__init__(
+            client, rollout, APISIX_ROUTES, objects.route_name, objects.with_weights, objects.carries_weights
+        )
+
     def type(self) -> str:
         return TYPE
-
-    async def set_weight(
-        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> None:
-        await transform_object(
-            self._client,
-            APISIX_ROUTES,
-            objects.route_name(self._rollout),
-            self._rollout.namespace,
-            lambda route: objects.with_weights(self._rollout, route, desired_weight),
-            sections=("spec",),
-        )
-
-    async def verify_weight(
-        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> bool | None:
-        live = await self._client.get(
-            APISIX_ROUTES, objects.route_name(self._rollout), self._rollout.namespace
-        )
-        return objects.carries_weights(self._rollout, live, desired_weight)
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
         ns = self._rollout.namespace

@@ -6,20 +6,16 @@ resourceVersion read, so a concurrent edit fails the same way (409) and is retri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from rollouts.api.rollout import Rollout
-from rollouts.api.rollout_status import WeightDestination
 from rollouts.trafficrouting import traefik_objects as objects
-from rollouts.trafficrouting.applying import transform_object
-from rollouts.trafficrouting.base import RouterBase
+from rollouts.trafficrouting.one_object import OneObjectRouter
 from rollouts.trafficrouting.resources import DEFAULT_TRAEFIK_VERSION, traefik_services
 from rollouts.trafficrouting.router import RouterClient
 
 TYPE = "Traefik"
 
 
-class TraefikRouter(RouterBase):
+class TraefikRouter(OneObjectRouter):
     def __init__(
         self,
         client: RouterClient,
@@ -27,28 +23,15 @@ class TraefikRouter(RouterBase):
         api_version: str = DEFAULT_TRAEFIK_VERSION,
         api_group: str | None = None,
     ) -> None:
-        super().__init__(client, rollout)
-        self._res = traefik_services(api_version, api_group)
+        # Traefik reports no status to wait on: the stored weights are the verification.
+        super().__init__(
+            client,
+            rollout,
+            traefik_services(api_version, api_group),
+            objects.traefik_service_name,
+            objects.with_weights,
+            objects.carries_weights,
+        )
 
     def type(self) -> str:
         return TYPE
-
-    async def set_weight(
-        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> None:
-        await transform_object(
-            self._client,
-            self._res,
-            objects.traefik_service_name(self._rollout),
-            self._rollout.namespace,
-            lambda ts: objects.with_weights(self._rollout, ts, desired_weight),
-            sections=("spec",),
-        )
-
-    async def verify_weight(
-        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
-    ) -> bool | None:
-        """Read back: the TraefikService carries the weights (Traefik reports no status to wait on)."""
-        name = objects.traefik_service_name(self._rollout)
-        live = await self._client.get(self._res, name, self._rollout.namespace)
-        return objects.carries_weights(self._rollout, live, desired_weight)
