@@ -15,9 +15,10 @@ Order of events for an update (upstream's, reference §3.5):
    (:mod:`rollouts.core.scale_down_limit`).
 
 Fast-tracked (no pause, no pre-promotion gate): promote-full, an active Service without a hash
-selector (initial deploy) and an active Service already on the new pods. Abort: the active and
-preview Services go back to the stable pods and the new ReplicaSet is scaled down after
-``abortScaleDownDelaySeconds`` (default 30; 0 keeps it).
+selector (initial deploy) and an active Service already on the new pods. Abort: the active Service
+goes back to the stable pods; the preview Service stays on the new ReplicaSet (upstream's
+reconcilePreviewService always selects the new one), which is scaled down after
+``abortScaleDownDelaySeconds`` (default 30; 0 keeps it) although the preview still selects it.
 
 Fast rollback (upstream's): back to the stable ReplicaSet, within ``rollbackWindow``, or to an
 older ReplicaSet still inside its scale-down delay -- no pause, no analysis, promoted as ``Fast
@@ -259,7 +260,7 @@ def plan_bluegreen(
             selectors.append(ServiceSelector(strategy.active_service, target_active))
         bg["activeSelector"] = target_active
     if strategy.preview_service:
-        preview_target = stable_hash if aborted and stable_hash else new_hash
+        preview_target = new_hash
         if not halted or aborted:
             if preview_target != _selector_hash(services.get(strategy.preview_service)):
                 selectors.append(ServiceSelector(strategy.preview_service, preview_target))
@@ -296,7 +297,9 @@ def plan_bluegreen(
         kept = may_wait_for_deadline(waiting, scale_down_revision_limit(ro))
         for rs in waiting:
             scale_down_after_deadline(ctx, rs, delay if rs.name in kept else 0)
-        if aborted and new.pod_template_hash not in referenced and abort_delay is not None:
+        # An aborted new ReplicaSet goes down even though the preview Service selects it
+        # (never the active one: that is the stable after an abort).
+        if aborted and new.pod_template_hash != bg.get("activeSelector") and abort_delay is not None:
             scale_down_after_deadline(ctx, new, abort_delay)
 
     preview_md = strategy.preview_metadata.to_dict() if strategy.preview_metadata else None

@@ -108,7 +108,34 @@ def test_pre_promotion_failure_aborts_back_to_stable() -> None:
     plan = sim.plan()
     sim.apply(plan)
     assert plan.status["phase"] == "Degraded"
-    assert sim.selected_hash("active") == old and sim.selected_hash("preview") == old
+    assert sim.selected_hash("active") == old
+    assert sim.selected_hash("preview") == sim.rollout["status"]["currentPodHash"]
+
+
+def test_abort_keeps_the_preview_on_the_new_replica_set_and_scales_it_down_after_the_delay() -> None:
+    # Upstream: the active Service returns to the stable pods; the preview Service keeps selecting
+    # the new ReplicaSet, which gets a scale-down-deadline abortScaleDownDelaySeconds ahead.
+    sim = _healthy(_rollout(autoPromotionEnabled=False, abortScaleDownDelaySeconds=10))
+    old = sim.rollout["status"]["stableRS"]
+    sim.set_image("demo:2")
+    _step(sim, 4)
+    new = sim.rollout["status"]["currentPodHash"]
+    assert sim.rollout["status"]["message"] == "BlueGreenPause"
+    sim.rollout["status"]["abort"] = True
+    _step(sim, 2)
+    status = sim.rollout["status"]
+    assert status["phase"] == "Degraded"
+    assert (sim.selected_hash("active"), sim.selected_hash("preview")) == (old, new)
+    assert (status["blueGreen"]["activeSelector"], status["blueGreen"]["previewSelector"]) == (old, new)
+    by_hash = {rs["metadata"]["labels"]["rollouts-pod-template-hash"]: rs for rs in sim.replica_sets.values()}
+    assert by_hash[new]["spec"]["replicas"] == 3  # kept until the deadline
+    deadline = by_hash[new]["metadata"]["annotations"]["scale-down-deadline"]
+    assert deadline == (sim.now + timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sim.now += timedelta(seconds=11)
+    _step(sim, 2)
+    assert by_hash[new]["spec"]["replicas"] == 0
+    assert by_hash[old]["spec"]["replicas"] == 3
+    assert sim.selected_hash("preview") == new and sim.rollout["status"]["phase"] == "Degraded"
 
 
 def test_post_promotion_gates_stable() -> None:
