@@ -45,6 +45,15 @@ def _scales(kubectl: Kubectl) -> dict[str, int]:
     return {pod_hash: rs["spec"]["replicas"] for pod_hash, rs in _replica_sets(kubectl).items()}
 
 
+def _paused_update(kubectl: Kubectl, controller: ControllerProcess, image: str) -> tuple[str, str]:
+    """Deploy the example, update it to ``image`` and wait for the pause at step 1; return the
+    (stable, canary) pod-template hashes."""
+    stable_hash = str(_deploy_healthy(kubectl, controller)["status"]["stableRS"])
+    _set_image(kubectl, image)
+    canary_hash = str(_wait_for_pause_at(kubectl, controller, 1)["status"]["currentPodHash"])
+    return stable_hash, canary_hash
+
+
 def _wait_healthy(kubectl: Kubectl, controller: ControllerProcess) -> dict[str, Any]:
     return wait_for_phase(
         kubectl, f"rollout/{NAME}", "Healthy", timeout=90, controller_log=controller.log_path
@@ -85,9 +94,7 @@ def _watch_until_healthy_on(
 def test_promote_full_skips_the_remaining_steps(
     cluster: Cluster, namespace: str, kubectl: Kubectl, controller: ControllerProcess
 ) -> None:
-    stable_hash = _deploy_healthy(kubectl, controller)["status"]["stableRS"]
-    _set_image(kubectl, "argoproj/rollouts-demo:yellow")
-    canary_hash = _wait_for_pause_at(kubectl, controller, 1)["status"]["currentPodHash"]
+    stable_hash, canary_hash = _paused_update(kubectl, controller, "argoproj/rollouts-demo:yellow")
 
     assert ok(cluster, namespace, "promote", "--full", NAME) == f"rollout '{NAME}' fully promoted\n"
     final, seen = _watch_until_healthy_on(kubectl, controller, canary_hash, "Healthy after promote --full")
@@ -108,9 +115,7 @@ def test_promote_full_skips_the_remaining_steps(
 def test_retry_after_an_abort_starts_the_steps_over(
     cluster: Cluster, namespace: str, kubectl: Kubectl, controller: ControllerProcess
 ) -> None:
-    stable_hash = _deploy_healthy(kubectl, controller)["status"]["stableRS"]
-    _set_image(kubectl, "argoproj/rollouts-demo:red")
-    canary_hash = _wait_for_pause_at(kubectl, controller, 1)["status"]["currentPodHash"]
+    stable_hash, canary_hash = _paused_update(kubectl, controller, "argoproj/rollouts-demo:red")
 
     assert ok(cluster, namespace, "abort", NAME) == f"rollout '{NAME}' aborted\n"
 
@@ -156,9 +161,7 @@ def test_retry_after_an_abort_starts_the_steps_over(
 def test_undo_to_the_stable_revision_skips_the_steps(
     cluster: Cluster, namespace: str, kubectl: Kubectl, controller: ControllerProcess
 ) -> None:
-    stable_hash = _deploy_healthy(kubectl, controller)["status"]["stableRS"]
-    _set_image(kubectl, "argoproj/rollouts-demo:purple")
-    canary_hash = _wait_for_pause_at(kubectl, controller, 1)["status"]["currentPodHash"]
+    stable_hash, canary_hash = _paused_update(kubectl, controller, "argoproj/rollouts-demo:purple")
 
     out = ok(cluster, namespace, "undo", NAME)
     assert out == f"rollout '{NAME}' undo\n"
