@@ -563,9 +563,13 @@ def _affinity_updates(ctx: PlanContext, created: dict[str, Any] | None) -> dict[
 
 
 def history_deletions(ctx: PlanContext) -> list[str]:
-    """Old ReplicaSets the history limit removes; only ones this plan leaves at zero."""
-    idle = [rs for rs in ctx.others if ctx.spec_of(rs) == 0]
-    return [rs.name for rs in replica_sets_to_delete(idle, revision_history_limit_or_default(ctx.ro))]
+    """Old ReplicaSets the history limit removes; only ones this plan leaves at zero.
+
+    Every old ReplicaSet counts towards the limit, scaled up or not (upstream's count): one still
+    waiting out its scale-down delay pushes an older, idle one out of the history.
+    """
+    excess = replica_sets_to_delete(ctx.others, revision_history_limit_or_default(ctx.ro))
+    return [rs.name for rs in excess if ctx.spec_of(rs) == 0]
 
 
 def reset_restarted_at(ro: Rollout, status: dict[str, Any]) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rollouts.core.history import replica_sets_to_delete
 from rollouts.core.replica_sets import ReplicaSetView
+from tests.core.docs import rollout_doc
+from tests.core.sim_cluster import SimCluster
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _rs(name: str, created: str, spec: int = 0, replicas: int = 0, **meta: object) -> ReplicaSetView:
@@ -35,3 +41,31 @@ def test_ignores_replica_sets_being_deleted_and_unobserved_generations() -> None
         _rs("c", "2026-01-03T00:00:00Z"),
     ]
     assert [rs.name for rs in replica_sets_to_delete(old, 0)] == ["c"]
+
+
+def test_an_old_replica_set_waiting_out_its_delay_counts_towards_the_limit() -> None:
+    # blue-green, three revisions inside a long scaleDownDelaySeconds, revisionHistoryLimit 1:
+    # v2 keeps its pods (it waits), so v1 (scaled down: beyond the revision limit) is the excess
+    strategy = {
+        "blueGreen": {
+            "activeService": "active",
+            "scaleDownDelaySeconds": 600,
+            "scaleDownDelayRevisionLimit": 1,
+        }
+    }
+    services = {"active": {"metadata": {"name": "active"}, "spec": {"selector": {"app": "demo"}}}}
+    doc = rollout_doc(strategy, replicas=2, image="demo:1")
+    doc["spec"]["revisionHistoryLimit"] = 1
+    sim = SimCluster(doc, T0, services=services)
+    sim.settle()
+    for image in ("demo:2", "demo:3"):
+        sim.set_image(image)
+        for _ in range(8):  # the clock stands still: no deadline passes
+            sim.apply(sim.plan())
+            for name in sim.replica_sets:
+                sim.make_ready(name, 100)
+    images = {
+        rs["spec"]["template"]["spec"]["containers"][0]["image"]: rs["spec"]["replicas"]
+        for rs in sim.replica_sets.values()
+    }
+    assert images == {"demo:2": 2, "demo:3": 2}
