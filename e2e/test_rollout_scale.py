@@ -11,6 +11,10 @@ cluster has no metrics API, so the HPA can never compute a utilisation (ScalingA
 False, ``FailedGetResourceMetric``); what it can and does do without metrics is resolve its
 ``scaleTargetRef`` through the scale subresource (AbleToScale True, ``SucceededGetScale``) and
 enforce ``minReplicas`` by writing the scale subresource itself, which the Rollout then follows.
+
+Scaling down old revisions: with a long ``scaleDownDelaySeconds``, ``scaleDownDelayRevisionLimit``
+bounds how many old ReplicaSets keep their pods (blue-green and a traffic-routed canary), and
+``revisionHistoryLimit`` deletes the scaled-down ReplicaSets beyond it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 from typing import Any
 
 from e2e.harness import ControllerProcess, Kubectl, diagnosis, wait_for
-from e2e.harness.rollouts import HASH_LABEL, rollout_manifest, service_manifest
+from e2e.harness.rollouts import HASH_LABEL, IMAGE, rollout_manifest, service_manifest
 from e2e.test_rollout_canary import controller
 
 __all__ = ["controller"]  # the fixture: a --namespaced controller with the test's instance id
@@ -175,3 +179,139 @@ def test_a_horizontal_pod_autoscaler_resolves_the_rollout_and_enforces_its_minim
     )
     assert hpa["status"]["currentReplicas"] == 3  # read back through status.HPAReplicas
     assert kubectl.get("rollout", NAME)["spec"]["replicas"] == 3
+
+
+REVISION = "rollout.argoproj.io/revision"
+DEADLINE = "scale-down-deadline"  # upstream's annotation key, without a prefix
+
+
+def _by_revision(kubectl: Kubectl) -> dict[int, tuple[int, bool]]:
+    """revision -> (spec.replicas, has a scale-down deadline) of the ReplicaSets in the cluster."""
+    return {
+        int(rs["metadata"]["annotations"][REVISION]): (
+            rs["spec"]["replicas"],
+            DEADLINE in rs["metadata"]["annotations"],
+        )
+        for rs in kubectl.list("replicasets")
+    }
+
+
+def _roll_to(kubectl: Kubectl, controller: ControllerProcess, colour: str, revision: int) -> None:
+    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:{colour}"}]
+    kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
+
+    def promoted() -> bool:
+        ro = kubectl.get("rollout", NAME)
+        status = ro.get("status") or {}
+        return (
+            ro["metadata"]["annotations"].get(REVISION) == str(revision)
+            and status.get("phase") == "Healthy"
+            and status.get("stableRS") == status.get("currentPodHash")
+        )
+
+    wait_for(
+        promoted,
+        timeout=90,
+        describe=f"revision {revision} promoted",
+        diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], controller.log_path),
+    )
+
+
+def _wait_for_revisions(
+    kubectl: Kubectl, controller: ControllerProcess, expected: dict[int, tuple[int, bool]]
+) -> None:
+    wait_for(
+        lambda: _by_revision(kubectl) == expected,
+        timeout=60,
+        describe=lambda: f"ReplicaSets {expected}, have {_by_revision(kubectl)}",
+        diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], controller.log_path),
+    )
+
+
+def _four_revisions(kubectl: Kubectl, controller: ControllerProcess) -> None:
+    """v1..v4 with scaleDownDelaySeconds 300, scaleDownDelayRevisionLimit 1, revisionHistoryLimit 1."""
+    _settled_at(kubectl, controller, 1)
+    _roll_to(kubectl, controller, "green", 2)
+    _wait_for_revisions(kubectl, controller, {1: (1, True), 2: (1, False)})  # v1 waits out its delay
+    _roll_to(kubectl, controller, "yellow", 3)
+    # v2 waits; v1 is beyond the revision limit: scaled down at once, then beyond the history limit
+    _wait_for_revisions(kubectl, controller, {2: (1, True), 3: (1, False)})
+    _roll_to(kubectl, controller, "purple", 4)
+    _wait_for_revisions(kubectl, controller, {3: (1, True), 4: (1, False)})
+
+
+def test_blue_green_keeps_old_pods_only_within_the_revision_limits(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    strategy = {
+        "blueGreen": {
+            "activeService": f"{NAME}-active",
+            "scaleDownDelaySeconds": 300,
+            "scaleDownDelayRevisionLimit": 1,
+        }
+    }
+    kubectl.apply(
+        service_manifest(f"{NAME}-active", NAME),
+        rollout_manifest(
+            NAME, kubectl.namespace or "", replicas=1, strategy=strategy, revisionHistoryLimit=1
+        ),
+    )
+    _four_revisions(kubectl, controller)
+
+
+def test_traffic_routed_canary_keeps_old_pods_only_within_the_revision_limits(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    stable, canary = f"{NAME}-stable", f"{NAME}-canary"
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": NAME},
+        "spec": {
+            "ingressClassName": "nginx",
+            "rules": [
+                {
+                    "host": f"{NAME}.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": stable, "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    strategy = {
+        "canary": {
+            "stableService": stable,
+            "canaryService": canary,
+            "trafficRouting": {"nginx": {"stableIngress": NAME}},
+            "scaleDownDelaySeconds": 300,
+            "scaleDownDelayRevisionLimit": 1,
+        }
+    }
+    kubectl.apply(
+        service_manifest(stable, NAME),
+        service_manifest(canary, NAME),
+        ingress,
+        rollout_manifest(
+            NAME, kubectl.namespace or "", replicas=1, strategy=strategy, revisionHistoryLimit=1
+        ),
+    )
+    _four_revisions(kubectl, controller)
+
+
+def test_basic_canary_deletes_history_beyond_the_limit(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    kubectl.apply(rollout_manifest(NAME, kubectl.namespace or "", replicas=2, revisionHistoryLimit=0))
+    _settled_at(kubectl, controller, 2)
+    _roll_to(kubectl, controller, "green", 2)
+    # no delay without traffic routing: the old pods are drained, then the ReplicaSet deleted
+    _wait_for_revisions(kubectl, controller, {2: (2, False)})
+    _roll_to(kubectl, controller, "yellow", 3)
+    _wait_for_revisions(kubectl, controller, {3: (2, False)})
