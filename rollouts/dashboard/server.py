@@ -15,7 +15,7 @@ import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
@@ -23,7 +23,7 @@ from rollouts.cli.session import Client, Target
 from rollouts.clock import Clock, SystemClock
 from rollouts.dashboard.api import build_app
 from rollouts.dashboard.cache import ClusterCache
-from rollouts.k8s.resources import Resource
+from rollouts.informers.source import ListWatchClient
 
 DEFAULT_PORT = 3100
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -32,21 +32,9 @@ SYNC_SECONDS = 30.0
 SHUTDOWN_SECONDS = 5.0
 
 
-class DashboardClient(Client, Protocol):
+class DashboardClient(ListWatchClient, Client, Protocol):
     """What the dashboard needs of :class:`~rollouts.k8s.KubeClient`: the CLI's client (actions)
     whose ``list`` also pages and pins a resourceVersion (the informers' ListWatchClient)."""
-
-    async def list(
-        self,
-        res: Resource,
-        namespace: str | None = None,
-        *,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-        resource_version: str | None = None,
-        limit: int | None = None,
-        continue_token: str | None = None,
-    ) -> dict[str, Any]: ...
 
 
 Connector = Callable[[Target], Awaitable[DashboardClient]]

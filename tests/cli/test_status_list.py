@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -176,8 +177,25 @@ def test_list_experiments(fake: FakeClient, invoke: Invoke) -> None:
     )  # apimachinery: 120m, not 2h
 
 
-def test_list_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> None:
+def scripted_watch(
+    batches: list[list[dict[str, Any]]], before_each: Callable[[dict[str, Any]], None] | None = None
+) -> Callable[..., AsyncIterator[dict[str, Any]]]:
+    """A ``watch`` serving one batch per call; once they are used up the connection "resets",
+    which ends the otherwise endless ``--watch`` with its one-line error."""
     from rollouts.k8s.errors import TransportError
+
+    async def watch(*args: Any, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        if before_each is not None:
+            before_each(kwargs)
+        if not batches:
+            raise TransportError("connection reset")
+        for event in batches.pop(0):
+            yield event
+
+    return watch
+
+
+def test_list_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> None:
 
     fake.add(ROLLOUTS, rollout(status=PAUSED))
     healthy = rollout(status={**HEALTHY, "currentStepIndex": 2})
@@ -188,13 +206,7 @@ def test_list_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> Non
         ],
     ]
 
-    async def watch(*args: Any, **kwargs: Any) -> Any:
-        if not batches:
-            raise TransportError("connection reset")  # ends the otherwise endless watch
-        for event in batches.pop(0):
-            yield event
-
-    fake.watch = watch  # type: ignore[method-assign]
+    fake.watch = scripted_watch(batches)  # type: ignore[method-assign]
     result = invoke("list", "rollouts", "--watch")
     assert result.output.splitlines() == [
         "NAME        STRATEGY   STATUS        STEP  SET-WEIGHT  READY  DESIRED  UP-TO-DATE  AVAILABLE",
@@ -205,7 +217,6 @@ def test_list_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> Non
 
 
 def test_list_experiments_watch_prints_changed_rows(fake: FakeClient, invoke: Invoke) -> None:
-    from rollouts.k8s.errors import TransportError
 
     def experiment(name: str, phase: str) -> dict[str, Any]:
         return {
@@ -230,17 +241,13 @@ def test_list_experiments_watch_prints_changed_rows(fake: FakeClient, invoke: In
     ]
     watched: list[dict[str, Any]] = []
 
-    async def watch(*args: Any, **kwargs: Any) -> Any:
+    def before_each(kwargs: dict[str, Any]) -> None:
         watched.append(kwargs)
         if len(batches) == 1:  # the server caught up before the 410: the relist shows nothing new
             fake.add(EXPERIMENTS, experiment("exp", "Successful"))
             fake.add(EXPERIMENTS, experiment("other", "Pending"))
-        if not batches:
-            raise TransportError("connection reset")  # ends the otherwise endless watch
-        for event in batches.pop(0):
-            yield event
 
-    fake.watch = watch  # type: ignore[method-assign]
+    fake.watch = scripted_watch(batches, before_each)  # type: ignore[method-assign]
     result = invoke("list", "experiments", "--watch")
     assert result.output.splitlines() == [
         "NAME        STATUS   DURATION  REMAINING  AGE",
