@@ -13,8 +13,8 @@ anti-affinity, revisions, rollbackWindow, restarts (given the pods), workloadRef
 revisionHistoryLimit, status, conditions, phase, events, requeue); blue-green lives in
 :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet covered (callers must not
 rely on it): AnalysisRun / Experiment *creation* (the phases of the step's and the background
-run are inputs), status.duration, ping-pong, step plugins,
-header/mirror routes.
+run are inputs; rollouts.core.rollout_analysis decides the runs), status.duration, ping-pong,
+step plugins, header/mirror routes.
 
 Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout; create the
 ReplicaSet (on AlreadyExists see :mod:`rollouts.core.collision`); rewrite template metadata and

@@ -24,7 +24,8 @@ Fast rollback (upstream's): back to the stable ReplicaSet, within ``rollbackWind
 older ReplicaSet still inside its scale-down delay -- no pause, no analysis, promoted as ``Fast
 rollback`` / ``Rollback within window``.
 
-Not covered yet: AnalysisRun creation (phases are inputs).
+Analysis phases are inputs (the runs are created by rollouts.core.rollout_analysis): Failed/Error
+abort, Inconclusive pauses (``InconclusiveAnalysisRun``) until a human resumes.
 """
 
 from __future__ import annotations
@@ -202,6 +203,8 @@ def plan_bluegreen(
         ctx.abort(
             abort_reasons.run_failed_reason(abort_reasons.PRE_PROMOTION_ANALYSIS, pre_promotion_message)
         )
+    if not aborted and not fast_tracked and "Inconclusive" in (pre_promotion_phase, post_promotion_phase):
+        add_pause(ctx, INCONCLUSIVE_ANALYSIS)  # a human decides; promoting starts a new run
     needs_pause = strategy.auto_promotion_enabled is False or (strategy.auto_promotion_seconds or 0) > 0
     paused_for_promotion = False
     if (

@@ -44,20 +44,34 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"prometheus not ready after {READY_TIMEOUT_SECONDS}s: {log.read_text()[-2000:]}")
 
 
-@contextmanager
-def running_prometheus(workdir: Path, openmetrics: str) -> Iterator[str]:
-    """Start Prometheus over ``openmetrics`` (must end with ``# EOF``); yields its base URL."""
-    data = workdir / "data"
-    source = workdir / "data.om"
-    source.write_text(openmetrics)
-    subprocess.run(
-        ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-        check=True,
-        capture_output=True,
-        timeout=60,
+def _config(scrape_target: str | None) -> str:
+    if scrape_target is None:
+        return "global:\n  scrape_interval: 1h\nscrape_configs: []\n"
+    return (
+        "global:\n  scrape_interval: 1s\n"
+        "scrape_configs:\n  - job_name: exporter\n"
+        f"    static_configs:\n      - targets: ['{scrape_target}']\n"
     )
+
+
+@contextmanager
+def running_prometheus(
+    workdir: Path, openmetrics: str | None, *, scrape_target: str | None = None
+) -> Iterator[str]:
+    """Start Prometheus over ``openmetrics`` (must end with ``# EOF``; None: no preloaded data),
+    scraping ``host:port`` every second when ``scrape_target`` is given; yields its base URL."""
+    data = workdir / "data"
+    if openmetrics is not None:
+        source = workdir / "data.om"
+        source.write_text(openmetrics)
+        subprocess.run(
+            ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     config = workdir / "prometheus.yml"
-    config.write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
+    config.write_text(_config(scrape_target))
     port = free_port()
     log = workdir / "prometheus.log"
     with log.open("wb") as out:

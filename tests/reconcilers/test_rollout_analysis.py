@@ -286,3 +286,21 @@ async def test_a_failed_post_promotion_analysis_rolls_the_active_service_back() 
         "Blue/green post-promotion analysis phase error/failed: too many errors"
     )
     assert _active_selector(world) == old
+
+
+async def test_an_inconclusive_pre_promotion_run_pauses_and_a_resume_starts_a_new_one() -> None:
+    world = AnalysisWorld()
+    old, new = await _bluegreen_update(world, prePromotionAnalysis=ANALYSIS)
+    name = f"demo-{new}-2-pre"
+    world.set_run_phase(name, "Inconclusive")
+    await world.settle()
+    status = world.status()
+    assert [p["reason"] for p in status["pauseConditions"]] == ["InconclusiveAnalysisRun"]
+    assert status["phase"] == "Paused" and _active_selector(world) == old
+    await world.api.patch(ROLLOUTS, "demo", {"status": {"pauseConditions": None}}, "ns", subresource="status")
+    world.sync()
+    await world.settle()
+    assert sorted(world.runs()) == [name, f"{name}.1"]
+    world.set_run_phase(f"{name}.1", "Successful")
+    await world.settle()
+    assert _active_selector(world) == new and world.status()["phase"] == "Healthy"
