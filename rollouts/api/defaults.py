@@ -39,7 +39,7 @@ DEFAULT_ISTIO_VERSION = "v1alpha3"
 DEFAULT_SMI_TRAFFIC_SPLIT_VERSION = "v1alpha1"
 DEFAULT_AMBASSADOR_VERSION = "getambassador.io/v2"
 DEFAULT_APP_MESH_CRD_VERSION = "v1beta2"
-DEFAULT_TRAEFIK_VERSION = "traefik.containo.us/v1alpha1"
+DEFAULT_TRAEFIK_VERSION = "traefik.io/v1alpha1"  # Traefik v3; v2 served traefik.containo.us
 DEFAULT_APISIX_VERSION = "apisix.apache.org/v2"
 DEFAULT_TARGET_GROUP_BINDING_VERSION = "elbv2.k8s.aws/v1beta1"
 

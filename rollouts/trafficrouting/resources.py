@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rollouts.api import defaults
 from rollouts.k8s.resources import Resource
 
 ISTIO_GROUP = "networking.istio.io"
@@ -29,14 +30,15 @@ def traffic_splits(version: str = DEFAULT_SMI_VERSION) -> Resource:
 
 # Traefik, Ambassador, APISIX and App Mesh: versions as upstream's controller flags default them
 # (--traefik-api-group/--traefik-api-version, --ambassador-api-version, --appmesh-crd-version;
-# APISIX has no flag upstream).
+# APISIX has no flag upstream), kept with the other API defaults in rollouts.api.defaults.
 DEFAULT_TRAEFIK_GROUP = "traefik.io"
-DEFAULT_TRAEFIK_VERSION = "traefik.io/v1alpha1"
-DEFAULT_AMBASSADOR_VERSION = "getambassador.io/v2"
-DEFAULT_APP_MESH_VERSION = "v1beta2"
+DEFAULT_TRAEFIK_VERSION = defaults.DEFAULT_TRAEFIK_VERSION
+DEFAULT_AMBASSADOR_VERSION = defaults.DEFAULT_AMBASSADOR_VERSION
+DEFAULT_APP_MESH_VERSION = defaults.DEFAULT_APP_MESH_CRD_VERSION
 APP_MESH_GROUP = "appmesh.k8s.aws"
 
-APISIX_ROUTES = Resource("apisix.apache.org", "v2", "apisixroutes", "ApisixRoute")
+_APISIX_GROUP, _, _APISIX_VERSION = defaults.DEFAULT_APISIX_VERSION.rpartition("/")
+APISIX_ROUTES = Resource(_APISIX_GROUP, _APISIX_VERSION, "apisixroutes", "ApisixRoute")
 
 # Emissary-ingress serves Mappings; its x.getambassador.io group names them AmbassadorMappings.
 _AMBASSADOR_KINDS = {
