@@ -15,6 +15,12 @@ with upstream's rules (its reconcileTrafficRouting):
 A router that cannot bring its objects to the desired state raises; the Rollout then gets a Warning
 Event ``TrafficRoutingError`` with the router's message (upstream's reason) and the error goes on to
 fail the pass, which is retried with back-off.
+
+The routers' own Events (upstream's reasons for each write: ``CreatingCanaryIngress``,
+``PatchingCanaryIngress``, ``PatchingALBIngress``, ``Updated VirtualService``,
+``UpdatedDestinationRule``, ``TrafficSplitCreated``, ``TrafficSplitNotCreated``; see
+:class:`rollouts.trafficrouting.base.RouterEvent`) are emitted after the routers ran, also when one
+failed.
 """
 
 from __future__ import annotations
@@ -71,10 +77,16 @@ def traffic_route(
             remove_managed_routes=finished,
             verify=True,
         )
+        routers = routers_for(client, ro)
         try:
-            return await apply_traffic(routers_for(client, ro), request)
+            return await apply_traffic(routers, request)
         except TrafficRoutingError as err:
             await recorder.emit(rollout, "Warning", TRAFFIC_ROUTING_ERROR, str(err))
             raise
+        finally:
+            # what the routers wrote before any failure is still news for the Rollout
+            for router in routers:
+                for event in getattr(router, "events", ()):
+                    await recorder.emit(rollout, event.type, event.reason, event.message)
 
     return route

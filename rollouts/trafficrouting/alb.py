@@ -28,18 +28,24 @@ class ALBRouter(RouterBase):
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
     ) -> None:
         await self._each(
-            lambda i: objects.with_weight(self._rollout, i, desired_weight, additional_destinations)
+            lambda i: objects.with_weight(self._rollout, i, desired_weight, additional_destinations),
+            f"to desiredWeight '{desired_weight}'",
         )
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
-        await self._each(lambda i: objects.with_header_route(self._rollout, i, route))
+        await self._each(
+            lambda i: objects.with_header_route(self._rollout, i, route), f"to headerRoute '{route.name}'"
+        )
 
     async def remove_managed_routes(self) -> None:
-        await self._each(lambda i: objects.without_managed_routes(self._rollout, i))
+        await self._each(
+            lambda i: objects.without_managed_routes(self._rollout, i), "removing managed routes"
+        )
 
-    async def _each(self, transform: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    async def _each(self, transform: Callable[[dict[str, Any]], dict[str, Any]], change: str) -> None:
         ns = self._rollout.namespace
         for name in objects.ingress_names(self._rollout):
-            await transform_object(
+            if await transform_object(
                 self._client, INGRESSES, name, ns, transform, sections=("metadata.annotations", "spec")
-            )
+            ):
+                self._record("PatchingALBIngress", f"Updating Ingress `{name}` {change}")

@@ -74,7 +74,8 @@ async def transform_object(
     transform: Callable[[dict[str, Any]], dict[str, Any]],
     *,
     sections: tuple[str, ...],
-) -> None:
-    """Read one object, compute its desired form, patch the difference in ``sections``."""
+) -> bool:
+    """Read one object, compute its desired form, patch the difference in ``sections``; whether a
+    patch was sent."""
     current = await client.get(res, name, namespace)
-    await patch_towards(client, res, current, transform(current), namespace, sections=sections)
+    return await patch_towards(client, res, current, transform(current), namespace, sections=sections)

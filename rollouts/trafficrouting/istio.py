@@ -44,9 +44,14 @@ class IstioRouter(RouterBase):
         desired = objects.destination_rule_with_hashes(
             self._rollout, current, canary_hash, stable_hash, additional_destinations
         )
-        await patch_towards(
+        if await patch_towards(
             self._client, self._dr, current, desired, ns, sections=("metadata.annotations", "spec")
-        )
+        ):
+            self._record(
+                "UpdatedDestinationRule",
+                f"DestinationRule {name} subset updated ({dr_ref.canary_subset_name}: {canary_hash}, "
+                f"{dr_ref.stable_subset_name}: {stable_hash})",
+            )
 
     async def set_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
@@ -54,16 +59,23 @@ class IstioRouter(RouterBase):
         await self._each(
             lambda ref, vs: objects.set_weights(
                 self._rollout, ref, vs, desired_weight, additional_destinations
-            )
+            ),
+            f"set to desiredWeight '{desired_weight}'",
         )
 
     async def set_header_route(self, route: SetHeaderRoute) -> None:
         host = await self._destination_rule_host()
-        await self._each(lambda ref, vs: objects.set_header_route(self._rollout, ref, vs, route, host))
+        await self._each(
+            lambda ref, vs: objects.set_header_route(self._rollout, ref, vs, route, host),
+            f"set headerRoute '{route.name}'",
+        )
 
     async def set_mirror_route(self, route: SetMirrorRoute) -> None:
         host = await self._destination_rule_host()
-        await self._each(lambda ref, vs: objects.set_mirror_route(self._rollout, ref, vs, route, host))
+        await self._each(
+            lambda ref, vs: objects.set_mirror_route(self._rollout, ref, vs, route, host),
+            f"set mirrorRoute '{route.name}'",
+        )
 
     async def _destination_rule_host(self) -> str | None:
         """Managed routes address the DestinationRule's host when one is configured."""
@@ -76,7 +88,9 @@ class IstioRouter(RouterBase):
         return str(host) if host else None
 
     async def remove_managed_routes(self) -> None:
-        await self._each(lambda ref, vs: objects.remove_managed_routes(self._rollout, vs))
+        await self._each(
+            lambda ref, vs: objects.remove_managed_routes(self._rollout, vs), "removed all managed routes."
+        )
 
     async def verify_weight(
         self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
@@ -89,9 +103,11 @@ class IstioRouter(RouterBase):
                 return False
         return True
 
-    async def _each(self, transform: Transform) -> None:
+    async def _each(self, transform: Transform, change: str) -> None:
         for ref in objects.virtual_service_refs(self._rollout):
             name, ns = objects.split_name(ref.name or "", self._rollout.namespace)
-            await transform_object(
+            if await transform_object(
                 self._client, self._vs, name, ns, partial(transform, ref), sections=("spec",)
-            )
+            ):
+                # upstream's reason has the space
+                self._record("Updated VirtualService", f"VirtualService `{name}` {change}")

@@ -74,6 +74,8 @@ class NginxRouter(RouterBase):
         if current is None:
             try:
                 await self._client.create(INGRESSES, desired, ns)
+                message = f"Creating canary ingress `{name}` with weight `{weight}`"
+                self._record("CreatingCanaryIngress", message)
                 return
             except Exception as err:
                 if not is_already_exists(err):
@@ -81,4 +83,5 @@ class NginxRouter(RouterBase):
             current = await self._client.get(INGRESSES, name, ns)  # created concurrently: patch it
         if not controlled_by(current, self._rollout):
             raise TrafficRoutingError(f"canary ingress `{name}` controlled by different object")
-        await patch_towards(self._client, INGRESSES, current, desired, ns, sections=_PATCHED)
+        if await patch_towards(self._client, INGRESSES, current, desired, ns, sections=_PATCHED):
+            self._record("PatchingCanaryIngress", f"Updating Ingress `{name}` to desiredWeight '{weight}'")

@@ -37,7 +37,13 @@ class SMIRouter(RouterBase):
         name = desired["metadata"]["name"]
         current = await get_or_none(self._client, self._res, name, ns)
         if current is None:
-            await self._client.create(self._res, desired, ns)
+            try:
+                await self._client.create(self._res, desired, ns)
+            except Exception as err:
+                message = f"TrafficSplit `{name}` failed creation: {err}"
+                self._record("TrafficSplitNotCreated", message, "Warning")
+                raise
+            self._record("TrafficSplitCreated", f"TrafficSplit `{name}` created")
             return
         if not controlled_by(current, self._rollout):
             raise TrafficRoutingError(f"Rollout does not own TrafficSplit `{name}`")
