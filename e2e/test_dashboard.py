@@ -152,7 +152,15 @@ async def test_promote_from_the_page_advances_the_step(
     _wait_paused_at(kubectl, controller, 1)
 
     async with open_page(chromium) as page:
-        await page.navigate(f"{base}/rollouts/rollout/{namespace}/{NAME}")
+        # the list of the namespace's rollouts, and from its card to the rollout's own view
+        await page.navigate(f"{base}/rollouts?namespace={namespace}")
+        card = f"a[data-rollout={NAME}]"
+        text = await page.wait_for(
+            f"document.querySelector('{card}')?.innerText", seconds=30, describe="the card"
+        )
+        assert "Paused" in text and "1/5" in text and "registry.example.com/web:green" in text
+        await page.screenshot(ARTIFACTS / "dashboard-list.png")
+        await page.click(card)
         assert await page.wait_for(
             f"{STEP_TEXT} === '1/5' && {CURRENT_STEP}", seconds=30, describe="step 1/5"
         )

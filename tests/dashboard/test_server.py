@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from rollouts.cli.session import Target
+from rollouts.dashboard.cache import CacheNotSynced
 from rollouts.dashboard.server import Connector, Options, page_url, serve
 from tests.dashboard.conftest import next_event, paused_api
 from tests.dashboard.fake_api import FakeApi
@@ -90,3 +91,54 @@ async def test_a_port_in_use_is_an_os_error_and_the_client_is_closed() -> None:
 )
 def test_page_url(address: str, url: str) -> None:
     assert page_url(address, 3100) == url
+
+
+@pytest.mark.parametrize(
+    ("args", "only", "address", "port"),
+    [
+        (["dashboard"], None, "127.0.0.1", 3100),
+        (["-n", "team", "dashboard", "-p", "4000"], "team", "127.0.0.1", 4000),
+        (["dashboard", "--namespace", "team", "--address", "0.0.0.0", "--port", "0"], "team", "0.0.0.0", 0),
+    ],
+)
+def test_the_command_hands_its_flags_to_the_server(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], only: str | None, address: str, port: int
+) -> None:
+    from click.testing import CliRunner
+
+    from rollouts.cli.main import App, cli
+
+    seen: list[Options] = []
+
+    async def fake_serve(target: Target, options: Options, connector: Connector, **kwargs: object) -> None:
+        seen.append(options)
+
+    monkeypatch.setattr("rollouts.dashboard.server.serve", fake_serve)
+    result = CliRunner().invoke(cli, args, obj=App(kubeconfig="/nonexistent/kubeconfig"))
+    assert result.exit_code == 0, result.output
+    [options] = seen
+    assert (options.only_namespace, options.address, options.port) == (only, address, port)
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (OSError(98, "address already in use"), "Error: [Errno 98] address already in use\n"),
+        (CacheNotSynced("no answer in 30s listing rollouts in all namespaces"), "Error: no answer in 30s"),
+    ],
+)
+def test_the_command_reports_failures_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, error: Exception, line: str
+) -> None:
+    from click.testing import CliRunner
+
+    from rollouts.cli.main import App, cli
+
+    async def failing_serve(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr("rollouts.dashboard.server.serve", failing_serve)
+    result = CliRunner().invoke(cli, ["dashboard"], obj=App(kubeconfig="/nonexistent/kubeconfig"))
+    assert result.exit_code == 1
+    assert result.output.startswith(line)
+    assert "Traceback" not in result.output
