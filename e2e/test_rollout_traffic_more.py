@@ -3,7 +3,8 @@ user would: kubectl applies the Rollout, its Services and the routers' objects; 
 changes the image; the routers' objects follow the steps (setWeight 20, a setHeaderRoute, an
 indefinite pause); after the promote the Rollout is Healthy on the new revision, every weight is
 back to 0, the Ambassador canary Mapping and the APISIX header route are gone, and the App Mesh
-VirtualNodes select the new stable pods.
+VirtualNodes select the new stable pods. The same canary aborted with ``kubectl-rollouts abort``
+instead ends with the same clean-up, the stable revision kept.
 
 No data plane: the assertions are on the objects, which is what each proxy would read.
 """
@@ -11,9 +12,12 @@ No data plane: the assertions are on the objects, which is what each proxy would
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from e2e.harness import ControllerProcess, Kubectl, diagnosis, wait_for, wait_for_phase
+from e2e.harness import Cluster, ControllerProcess, Kubectl, diagnosis, wait_for, wait_for_phase
+from e2e.test_cli import ok
 from e2e.test_rollout_canary import HASH_LABEL, INSTANCE_LABEL, controller
 from e2e.test_traffic_routers import router_crds
 
@@ -175,9 +179,16 @@ def _node_hash(kubectl: Kubectl, node: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def test_controller_drives_traefik_ambassador_apisix_and_app_mesh(
-    kubectl: Kubectl, controller: ControllerProcess, router_crds: list[str]
-) -> None:
+@dataclass(frozen=True)
+class Paused:
+    stable_hash: str
+    canary_hash: str
+    diagnose: Callable[[], str]
+
+
+def _walk_to_the_pause(kubectl: Kubectl, controller: ControllerProcess) -> Paused:
+    """Apply everything, wait for Healthy, change the image, wait at the indefinite pause and
+    check every router's objects there."""
     kubectl.apply(*_manifests(kubectl.namespace or ""))
     stable_hash = wait_for_phase(
         kubectl, f"rollout/{NAME}", "Healthy", timeout=90, controller_log=controller.log_path
@@ -218,7 +229,23 @@ def test_controller_drives_traefik_ambassador_apisix_and_app_mesh(
     assert header["match"]["exprs"] == [
         {"subject": {"scope": "Header", "name": "X-Canary"}, "op": "Equal", "value": "yes"}
     ]
+    return Paused(stable_hash, canary_hash, diagnose)
 
+
+def _routes_cleaned_up(kubectl: Kubectl) -> bool:
+    return (
+        kubectl.get_or_none(MAPPING, "routed-canary") is None
+        and kubectl.get_or_none(APISIX, "routed-hdr") is None
+    )
+
+
+ALL_ON_STABLE = {"traefik": (0, 100), "ambassador": None, "apisix": (0, 100), "appmesh": (0, 100)}
+
+
+def test_controller_drives_traefik_ambassador_apisix_and_app_mesh(
+    kubectl: Kubectl, controller: ControllerProcess, router_crds: list[str]
+) -> None:
+    paused = _walk_to_the_pause(kubectl, controller)
     kubectl(
         "patch", "rollout", NAME, "--subresource", "status", "--type", "merge",
         "-p", '{"status":{"pauseConditions":null}}',
@@ -228,23 +255,42 @@ def test_controller_drives_traefik_ambassador_apisix_and_app_mesh(
         status = kubectl.get("rollout", NAME).get("status") or {}
         return (
             status.get("phase") == "Healthy"
-            and status.get("stableRS") == canary_hash
-            and kubectl.get_or_none(MAPPING, "routed-canary") is None
-            and kubectl.get_or_none(APISIX, "routed-hdr") is None
+            and status.get("stableRS") == paused.canary_hash
+            and _routes_cleaned_up(kubectl)
         )
 
     wait_for(
         promoted_and_cleaned_up,
         timeout=90,
         describe="Healthy, canary Mapping and header route gone",
-        diagnose=diagnose,
+        diagnose=paused.diagnose,
     )
-    assert _weights(kubectl) == {
-        "traefik": (0, 100),
-        "ambassador": None,
-        "apisix": (0, 100),
-        "appmesh": (0, 100),
-    }
-    assert _node_hash(kubectl, "routed-stable") == canary_hash
+    assert _weights(kubectl) == ALL_ON_STABLE
+    assert _node_hash(kubectl, "routed-stable") == paused.canary_hash
     assert _node_hash(kubectl, "routed-canary") == "canary-hash", "App Mesh needs two distinct selectors"
     assert kubectl.get(MAPPING, "routed")["spec"] == {"prefix": "/", "service": "routed-stable:80"}
+
+
+def test_abort_puts_every_router_back_on_stable(
+    cluster: Cluster, kubectl: Kubectl, controller: ControllerProcess, router_crds: list[str]
+) -> None:
+    paused = _walk_to_the_pause(kubectl, controller)
+    assert ok(cluster, kubectl.namespace or "", "abort", NAME) == f"rollout '{NAME}' aborted\n"
+
+    def aborted_and_cleaned_up() -> bool:
+        status = kubectl.get("rollout", NAME).get("status") or {}
+        return (
+            status.get("phase") == "Degraded"
+            and _routes_cleaned_up(kubectl)
+            and _weights(kubectl) == ALL_ON_STABLE
+        )
+
+    wait_for(
+        aborted_and_cleaned_up,
+        timeout=90,
+        describe="Degraded with every weight on stable, canary Mapping and header route gone",
+        diagnose=paused.diagnose,
+    )
+    status = kubectl.get("rollout", NAME)["status"]
+    assert status["stableRS"] == paused.stable_hash
+    assert _node_hash(kubectl, "routed-stable") == paused.stable_hash
