@@ -38,6 +38,7 @@ from rollouts.core.experiment.rollout_step import (
     step_experiment_actions,
     step_outcome,
     with_current_experiment,
+    with_experiment_weights,
 )
 from rollouts.core.plan import Event, Plan, StepOutcome
 from rollouts.informers.store import BY_CONTROLLER_UID, Store
@@ -97,7 +98,9 @@ class RolloutExperiments:
             events.append(Event("Normal", EXPERIMENT_CREATED, created_event_message(current)))
         await self._terminate(ro.namespace, actions)
         await self._delete(ro.namespace, actions)
-        status = with_current_experiment(plan.status, current)
+        status = with_experiment_weights(
+            with_current_experiment(plan.status, current), self.weight_destinations(ro, owned)
+        )
         return dataclasses.replace(plan, status=status, events=events)
 
     async def _create(self, ro: Rollout, manifest: Mapping[str, Any]) -> Obj:

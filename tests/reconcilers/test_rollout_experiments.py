@@ -9,7 +9,8 @@ import copy
 from typing import Any
 
 from rollouts.k8s.resources import ROLLOUTS
-from tests.reconcilers.rollout_fakes import rollout
+from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME
+from tests.reconcilers.rollout_fakes import rollout, service
 from tests.reconcilers.test_rollout_controller import World
 
 STEPS: list[dict[str, Any]] = [
@@ -177,3 +178,66 @@ async def test_an_existing_experiment_of_the_same_name_is_adopted_or_avoided() -
     await world.settle(passes=2)
     assert world.status()["canary"]["currentExperiment"] == f"{name}-1"
     assert sorted(ex["metadata"]["name"] for ex in world.api.of("experiments")) == [name, f"{name}-1"]
+
+
+async def test_weighted_experiment_templates_get_their_share_of_the_route() -> None:
+    world = World()
+    world.add("services", service("stable", {"app": "demo"}))
+    world.add("services", service("canary", {"app": "demo"}))
+    world.api.put("httproutes", _http_route())
+    steps = [
+        {"setWeight": 20},
+        {"experiment": {"templates": [{"name": "canary", "specRef": "canary", "weight": 10}]}},
+    ]
+    world.add(
+        "rollouts",
+        rollout(
+            replicas=4,
+            steps=steps,
+            canaryService="canary",
+            stableService="stable",
+            trafficRouting={"plugins": {PLUGIN_NAME: {"httpRoute": "route"}}},
+        ),
+    )
+    await world.settle()
+    ro = copy.deepcopy(world.api.objects[("rollouts", "ns", "demo")])
+    ro["spec"]["template"]["spec"]["containers"][0]["image"] = "demo:2"
+    world.add("rollouts", ro)
+    await world.settle()
+    (experiment,) = world.api.of("experiments")
+    name = experiment["metadata"]["name"]
+    # what the Experiment controller reports once the template's Service and pods are up
+    template_status = {"name": "canary", "serviceName": f"{name}-canary", "podTemplateHash": "exphash"}
+    world.api.put(
+        "experiments", {**experiment, "status": {"phase": "Running", "templateStatuses": [template_status]}}
+    )
+    world.sync()
+    await world.settle()
+    route = world.api.objects[("httproutes", "ns", "route")]
+    weights = {ref["name"]: ref["weight"] for ref in route["spec"]["rules"][0]["backendRefs"]}
+    # the router got the destination: the stable gives up the experiment's 10 (this router adds
+    # no backendRef for it; routers that do, e.g. ALB, are tested in tests/trafficrouting)
+    assert weights == {"stable": 70, "canary": 20}
+    status_weights = world.status()["canary"]["weights"]
+    assert status_weights["additional"] == [
+        {"weight": 10, "serviceName": f"{name}-canary", "podTemplateHash": "exphash"}
+    ]
+    assert (status_weights["canary"]["weight"], status_weights["stable"]["weight"]) == (20, 70)
+
+
+def _http_route() -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "route", "namespace": "ns", "generation": 1},
+        "spec": {
+            "rules": [
+                {
+                    "backendRefs": [
+                        {"name": "stable", "port": 80, "weight": 100},
+                        {"name": "canary", "port": 80, "weight": 0},
+                    ]
+                }
+            ]
+        },
+    }

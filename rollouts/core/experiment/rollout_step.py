@@ -322,3 +322,26 @@ def experiment_weight_destinations(ro: Rollout, experiment: Obj | None) -> list[
                 )
             )
     return out
+
+
+def with_experiment_weights(
+    status: Mapping[str, Any], destinations: Sequence[WeightDestination]
+) -> dict[str, Any]:
+    """A copy of the Rollout status whose ``canary.weights`` lists the experiment ``destinations``
+    as ``additional`` and gives the stable what remains (upstream's rule: stable = total - canary -
+    Σ additional). Without planned weights (no traffic routing) the status is returned as is."""
+    out = copy.deepcopy(dict(status))
+    weights = (out.get("canary") or {}).get("weights")
+    if not isinstance(weights, dict):
+        return out
+    # idempotent: what earlier destinations took goes back to the stable before the new ones take theirs
+    before = sum(
+        int(d.get("weight") or 0) for d in weights.pop("additional", None) or [] if isinstance(d, dict)
+    )
+    taken = sum(d.weight or 0 for d in destinations)
+    if destinations:
+        weights["additional"] = [d.to_dict() for d in destinations]
+    stable = weights.get("stable")
+    if isinstance(stable, dict) and before != taken:
+        stable["weight"] = max(0, int(stable.get("weight") or 0) + before - taken)
+    return out

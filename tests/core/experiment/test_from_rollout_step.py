@@ -20,6 +20,7 @@ from rollouts.core.experiment.rollout_step import (
     step_experiment_actions,
     step_outcome,
     with_current_experiment,
+    with_experiment_weights,
 )
 from rollouts.core.plan import StepOutcome
 from rollouts.core.pod_defaults import with_pod_defaults
@@ -331,6 +332,26 @@ def test_weighted_templates_of_the_running_experiment_get_traffic() -> None:
     assert experiment_weight_destinations(_rollout(), finished) == []
     assert experiment_weight_destinations(_rollout(currentStepIndex=0), ex) == []
     assert experiment_weight_destinations(_rollout(currentStepIndex=3), ex) == []
+
+
+def test_experiment_destinations_are_listed_in_the_status_weights_and_taken_from_the_stable() -> None:
+    status = {
+        "canary": {
+            "weights": {
+                "canary": {"weight": 20, "podTemplateHash": "c"},
+                "stable": {"weight": 80, "podTemplateHash": "s"},
+            }
+        }
+    }
+    ex = _experiment()
+    ex["status"]["templateStatuses"] = [{"name": "canary", "serviceName": "svc-c", "podTemplateHash": "hc"}]
+    weighted = with_experiment_weights(status, experiment_weight_destinations(_rollout(), ex))
+    weights = weighted["canary"]["weights"]
+    assert weights["additional"] == [{"weight": 5, "serviceName": "svc-c", "podTemplateHash": "hc"}]
+    assert (weights["canary"]["weight"], weights["stable"]["weight"]) == (20, 75)
+    assert with_experiment_weights(weighted, experiment_weight_destinations(_rollout(), ex)) == weighted
+    assert with_experiment_weights(weighted, []) == status  # the experiment's share goes back
+    assert with_experiment_weights({"phase": "Healthy"}, []) == {"phase": "Healthy"}
 
 
 # -- invariants ---------------------------------------------------------------------------------------
