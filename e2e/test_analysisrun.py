@@ -12,14 +12,13 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
-from e2e.harness import ControllerProcess, Kubectl, free_port, wait_for
+from e2e.harness import ControllerProcess, Kubectl, free_port, serve, wait_for
 from e2e.harness.diagnose import diagnosis
 
 START_TIMEOUT = 90.0  # importing the client library takes several seconds on a loaded 2-core box
@@ -54,15 +53,8 @@ class _Health(BaseHTTPRequestHandler):
 def health_server() -> Iterator[str]:
     _Health.hits = {}
     _Health.authorizations = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
-    thread = threading.Thread(target=server.serve_forever, name="health-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(_Health, "health-server") as url:
+        yield url
 
 
 def _start(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:

@@ -18,15 +18,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from e2e.harness import Cluster, ControllerProcess, Kubectl, diagnosis, free_port, wait_for, wait_for_phase
+from e2e.harness import (
+    Cluster,
+    ControllerProcess,
+    Kubectl,
+    diagnosis,
+    free_port,
+    serve,
+    wait_for,
+    wait_for_phase,
+)
 from e2e.harness.rollouts import HASH_LABEL, rollout_manifest
 
 NAME = "exp-canary"
@@ -53,15 +61,8 @@ class _Verdicts(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def verdicts() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Verdicts)
-    thread = threading.Thread(target=server.serve_forever, name="verdict-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(_Verdicts, "verdict-server") as url:
+        yield url
 
 
 @pytest.fixture

@@ -14,12 +14,14 @@ Modules, one concept each:
 * :mod:`.diagnose` — what to print when a wait times out: object status, Events, controller log.
 * :mod:`.controller` — :class:`ControllerProcess`, the controller as a real subprocess.
 * :mod:`.namespaces` — a fresh namespace per test.
+* :mod:`.http_server` — :func:`serve`, a local HTTP server for Web metrics.
 """
 
 from e2e.harness.cluster import Cluster, ClusterError, connect
 from e2e.harness.controller import ControllerProcess
 from e2e.harness.crds import install_crds
 from e2e.harness.diagnose import diagnosis
+from e2e.harness.http_server import serve
 from e2e.harness.kubectl import Kubectl, KubectlError
 from e2e.harness.namespaces import fresh_namespace
 from e2e.harness.objects import condition_status, wait_for_condition, wait_for_phase
@@ -39,6 +41,7 @@ __all__ = [
     "free_port",
     "fresh_namespace",
     "install_crds",
+    "serve",
     "wait_for",
     "wait_for_condition",
     "wait_for_phase",
