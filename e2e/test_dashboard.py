@@ -4,7 +4,8 @@ local control plane, the page opened in headless Debian Chromium.
 A canary paused at its indefinite pause shows that step in the page; a real mouse click on
 Promote unpauses it; the controller moves on to the next pause, and the page (live, over
 Server-Sent Events, without reloading) shows the step advance, as the cluster does. A screenshot
-is saved under ``artifacts/`` as the test's artifact. The dashboard then stops on SIGTERM with
+is saved under ``artifacts/`` as the test's artifact. Rollback on the first revision then
+takes the rollout back to its stable image, Healthy. The dashboard then stops on SIGTERM with
 exit status 0 (its live streams and informers end cleanly).
 
 Isolation as in test_rollout_canary.py: the controller and the dashboard watch only the test's
@@ -186,5 +187,17 @@ async def test_promote_from_the_page_advances_the_step(
         assert status["currentStepIndex"] == 3
         shot = await page.screenshot(ARTIFACTS / "dashboard-promoted.png")
         assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+        # Rollback to the stable revision: the template goes back, the canary is given up
+        await page.click("button[data-action=rollback][data-to-revision='1']")
+        await page.wait_for(
+            "document.querySelector('[data-testid=status]')?.textContent === 'Healthy'"
+            " && document.querySelector('[data-testid=images]')?.textContent.endsWith('web:blue')",
+            seconds=90,
+            describe="the page to show the rollout Healthy on the blue image again",
+        )
+        image = kubectl.get("rollout", NAME)["spec"]["template"]["spec"]["containers"][0]["image"]
+        assert image == "registry.example.com/web:blue"
+        await page.screenshot(ARTIFACTS / "dashboard-rolled-back.png")
 
     assert process.stop() == 0, process.log_tail()

@@ -38,6 +38,11 @@ started with ``--namespace``, else 400):
 ``PUT /api/v1/rollouts/{namespace}/{name}/abort`` | ``…/retry`` | ``…/restart``
     send the CLI's patch (``promote [--full]``, ``abort``, ``retry rollout``, ``restart``) and
     answer with the Rollout as the API server returned it.
+``PUT /api/v1/rollouts/{namespace}/{name}/undo/{revision}``
+    ``undo --to-revision`` (the page's Rollback button); answers ``{"message": …}`` as the command
+    prints it (upstream answers with the Rollout; ours may have patched a workloadRef instead).
+``PUT /api/v1/rollouts/{namespace}/{name}/set/{container}/{image}``
+    ``set image`` (the image may contain ``/``); answers ``{"message": …}``.
 
 RolloutInfo (see :mod:`.info`): ``objectMeta``, ``status``, ``message``, ``icon``, ``strategy``,
 ``step`` (``"1/3"``), ``steps``, ``currentStepIndex``, ``setWeight``, ``actualWeight``,

@@ -272,6 +272,28 @@ async def restart(request: web.Request) -> web.Response:
     return json_response(rollout)
 
 
+async def undo(request: web.Request) -> web.Response:
+    """Roll back to a revision (the page's Rollback button). The CLI's ``undo`` answers with a
+    message, not the object (it may patch a workloadRef's Deployment instead): so do we."""
+    _, namespace = _served(request)
+    try:
+        revision = int(request.match_info["revision"])
+    except ValueError:
+        raise CliError(f"revision must be a number, got {request.match_info['revision']!r}") from None
+    name = request.match_info["name"]
+    message = await actions.undo(request.app[CLIENT_KEY], namespace, name, to_revision=revision)
+    return json_response({"message": message})
+
+
+async def set_image(request: web.Request) -> web.Response:
+    """``set image``: ``{image}`` may hold slashes (a registry path), so it is the rest of the path."""
+    _, namespace = _served(request)
+    container, image = request.match_info["container"], request.match_info["image"]
+    name = request.match_info["name"]
+    message = await actions.set_image(request.app[CLIENT_KEY], namespace, name, container, image)
+    return json_response({"message": message})
+
+
 # -- the page --------------------------------------------------------------------------------
 
 
@@ -303,6 +325,8 @@ def build_app(
     app.router.add_put(base + "/{name}/abort", abort)
     app.router.add_put(base + "/{name}/retry", retry)
     app.router.add_put(base + "/{name}/restart", restart)
+    app.router.add_put(base + "/{name}/undo/{revision}", undo)
+    app.router.add_put(base + "/{name}/set/{container}/{image:.+}", set_image)
     app.router.add_get("/", index)
     # upstream's page lives under /rollouts/…: its bookmarks land on the page too
     app.router.add_get("/rollouts", index)

@@ -3,7 +3,7 @@
 Every write stamps a new ``metadata.resourceVersion`` and is delivered to the open watches of
 that resource and namespace (ADDED, MODIFIED or DELETED), so the dashboard's informers, caches
 and live streams run for real on top of it. Lists honour a label selector of the "key exists"
-form (the only one the dashboard sends) and the paging arguments (one page, always).
+and "key=value" forms and the paging arguments (one page, always).
 """
 
 from __future__ import annotations
@@ -19,6 +19,16 @@ from rollouts.k8s.resources import Resource
 from tests.cli.fake import Call, FakeClient
 
 Obj = dict[str, Any]
+
+
+def selected(obj: Obj, label_selector: str) -> bool:
+    """``key`` (exists) and ``key=value`` terms, comma-separated: what the dashboard and ``undo`` send."""
+    labels = obj["metadata"].get("labels") or {}
+    for term in label_selector.split(","):
+        key, sep, value = term.partition("=")
+        if key not in labels or (sep and labels[key] != value):
+            return False
+    return True
 
 
 @dataclass
@@ -77,9 +87,7 @@ class FakeApi(FakeClient):
     ) -> Obj:
         listed = await super().list(res, namespace, label_selector=label_selector)
         if label_selector:
-            listed["items"] = [
-                o for o in listed["items"] if label_selector in (o["metadata"].get("labels") or {})
-            ]
+            listed["items"] = [o for o in listed["items"] if selected(o, label_selector)]
         listed["metadata"]["resourceVersion"] = str(next(self._rv))
         return listed
 
@@ -100,8 +108,7 @@ class FakeApi(FakeClient):
         try:
             while True:
                 event = await queue.get()
-                labels = event["object"]["metadata"].get("labels") or {}
-                if label_selector is None or label_selector in labels:
+                if label_selector is None or selected(event["object"], label_selector):
                     yield event
         finally:
             self._watches.remove(entry)

@@ -8,7 +8,7 @@ import pytest
 
 from rollouts.cli.patches import rfc3339
 from rollouts.k8s.errors import ApiError, TransportError
-from rollouts.k8s.resources import ROLLOUTS
+from rollouts.k8s.resources import REPLICASETS, ROLLOUTS
 from tests.cli.conftest import NOW
 from tests.cli.fake import Call
 from tests.dashboard.conftest import paused_api, serving
@@ -177,3 +177,62 @@ async def test_the_page_and_its_files_are_served(path: str) -> None:
             response = await client.get(asset)
             assert response.status == 200
             assert kind in response.headers["Content-Type"]
+
+
+def _replica_set(revision: int, image: str) -> dict[str, Any]:
+    labels = {"app": "guestbook", "rollouts-pod-template-hash": f"h{revision}"}
+    return {
+        "metadata": {
+            "name": f"guestbook-h{revision}",
+            "namespace": "default",
+            "labels": labels,
+            "annotations": {"rollout.argoproj.io/revision": str(revision)},
+            "ownerReferences": [{"uid": "uid-guestbook", "controller": True, "kind": "Rollout"}],
+        },
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "web", "image": image}]},
+            },
+        },
+    }
+
+
+async def test_rollback_to_a_revision_sends_the_undo_patch() -> None:
+    api = paused_api()  # guestbook's template runs nginx:1.26
+    api.add(REPLICASETS, _replica_set(1, "nginx:1.24"))
+    api.add(REPLICASETS, _replica_set(2, "nginx:1.26"))
+    async with serving(api) as client:
+        info = await (await client.get("/api/v1/rollouts/default/guestbook/info")).json()
+        assert [rs["revision"] for rs in info["replicaSets"]] == [2, 1]  # what the Rollback buttons offer
+        response = await client.put("/api/v1/rollouts/default/guestbook/undo/1")
+        assert (response.status, await response.json()) == (200, {"message": "rollout 'guestbook' undo"})
+        for revision, status, message in [
+            ("7", 400, "unable to find specified revision 7 in history"),
+            ("x", 400, "revision must be a number, got 'x'"),
+        ]:
+            refused = await client.put(f"/api/v1/rollouts/default/guestbook/undo/{revision}")
+            assert (refused.status, (await refused.json())["error"]) == (status, message)
+    [patch] = api.writes()
+    assert (patch.verb, patch.patch_type) == ("patch", "json")
+    assert patch.body[0]["value"]["spec"]["containers"][0]["image"] == "nginx:1.24"
+
+
+async def test_set_image_takes_an_image_with_slashes() -> None:
+    api = paused_api()
+    async with serving(api) as client:
+        response = await client.put(
+            "/api/v1/rollouts/default/guestbook/set/web/registry.example.com/team/web:2"
+        )
+        assert (response.status, await response.json()) == (
+            200,
+            {"message": 'rollout "guestbook" image updated'},
+        )
+        missing = await client.put("/api/v1/rollouts/default/guestbook/set/nope/web:2")
+        assert (missing.status, (await missing.json())["error"]) == (
+            400,
+            'unable to find container named "nope"',
+        )
+    containers = api.stored(ROLLOUTS, "guestbook")["spec"]["template"]["spec"]["containers"]
+    assert containers[0]["image"] == "registry.example.com/team/web:2"

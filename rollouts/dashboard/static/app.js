@@ -72,7 +72,8 @@ function watch(path, onEvent) {
   return stream;
 }
 
-async function act(namespace, name, action, body) {
+async function act(namespace, name, action, body, label) {
+  label = label || action;
   const path = `${API}/rollouts/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${action}`;
   try {
     const response = await fetch(path, {
@@ -82,9 +83,9 @@ async function act(namespace, name, action, body) {
     });
     const answer = await response.json();
     if (!response.ok) throw new Error(answer.error || response.statusText);
-    toast(`${action}: rollout '${name}' done`, false);
+    toast(answer.message || `${label}: rollout '${name}' done`, false);
   } catch (err) {
-    toast(`${action} failed: ${err.message}`, true);
+    toast(`${label} failed: ${err.message}`, true);
   }
 }
 
@@ -125,9 +126,13 @@ function tags(rs) {
   return ["stable", "canary", "active", "preview", "ping", "pong"].filter((t) => rs[t]).map((t) => h("span", { class: `tag tag-${t}` }, t));
 }
 
-function replicaSetBlock(rs) {
+// rollback: null, or {namespace, name, newest} of the rollout whose older revisions get a button
+function replicaSetBlock(rs, rollback) {
+  const canRollBack = rollback && rs.revision < rollback.newest;
   return h("div", { class: "revision", "data-revision": rs.revision },
-    h("div", { class: "card-title" }, icon(rs.icon, rs.status), `Revision ${rs.revision}`, tags(rs)),
+    h("div", { class: "card-title" }, icon(rs.icon, rs.status), `Revision ${rs.revision}`, tags(rs),
+      canRollBack ? h("button", { class: "rollback", "data-action": "rollback", "data-to-revision": rs.revision,
+        onclick: () => act(rollback.namespace, rollback.name, `undo/${rs.revision}`, {}, `rollback to revision ${rs.revision}`) }, "Rollback") : null),
     kv([["ReplicaSet", rs.objectMeta.name], ["Status", rs.status], ["Replicas", `${rs.available}/${rs.replicas} available`],
         ["Images", h("span", { class: "images" }, rs.images.join(", "))]]),
     h("div", { class: "pods" }, rs.pods.map((p) => h("span", { class: `pod icon st-${p.status}`, title: `${p.objectMeta.name}: ${p.status} (${p.ready} ready, ${p.restarts} restarts)` }, p.icon))));
@@ -159,7 +164,7 @@ function experimentsCard(info) {
     info.experiments.map((e) => h("div", { class: "revision" },
       h("div", { class: "card-title" }, icon(e.icon, e.status), e.objectMeta.name, ` (revision ${e.revision})`),
       e.message ? h("div", { class: "message" }, e.message) : null,
-      e.replicaSets.map(replicaSetBlock))));
+      e.replicaSets.map((rs) => replicaSetBlock(rs, null)))));
 }
 
 function actionButtons(info) {
@@ -181,6 +186,8 @@ function actionButtons(info) {
 function renderRollout(info) {
   const main = document.getElementById("main");
   const byRevision = info.replicaSets;
+  const rollback = { namespace: info.objectMeta.namespace, name: info.objectMeta.name,
+    newest: Math.max(0, ...byRevision.map((rs) => rs.revision)) };
   main.replaceChildren(
     h("p", {}, h("a", { href: `/rollouts?namespace=${encodeURIComponent(info.objectMeta.namespace)}`, "data-nav": true }, "← all rollouts")),
     h("div", { class: "head" },
@@ -200,7 +207,7 @@ function renderRollout(info) {
           ["Images", h("span", { class: "images" }, images(info)), "images"],
         ])),
         h("section", { class: "card" }, h("h2", {}, "Revisions"),
-          byRevision.length ? byRevision.map(replicaSetBlock) : h("div", { class: "empty" }, "no ReplicaSets yet")),
+          byRevision.length ? byRevision.map((rs) => replicaSetBlock(rs, rollback)) : h("div", { class: "empty" }, "no ReplicaSets yet")),
         experimentsCard(info),
         analysisCard(info)),
       h("div", { class: "side" }, stepsCard(info))));
