@@ -23,6 +23,7 @@ import pytest
 
 from e2e.harness import ControllerProcess, Kubectl, diagnosis, free_port, wait_for
 from e2e.test_rollout_canary import HASH_LABEL, INSTANCE_LABEL
+from rollouts.core.pod_hash import steps_hash  # byte-compatible with upstream's, like the pod hash
 
 NAME = "canary-scaledowndelay"
 UPSTREAM_HASH = "674d8cf959"  # upstream's test/e2e/canary_test.go expects it for TEMPLATE
@@ -201,8 +202,6 @@ def test_a_rollout_left_by_upstream_is_adopted_as_it_stands(
     start_controller: Callable[..., ControllerProcess],
     label_hash: str,
 ) -> None:
-    from rollouts.core.pod_hash import steps_hash  # byte-compatible with upstream's, as pod hashes
-
     kubectl.apply(_rollout(namespace))
     rollout = kubectl.get("rollout", NAME)
     kubectl.apply(_upstream_replica_set(rollout, label_hash))
