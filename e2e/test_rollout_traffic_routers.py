@@ -139,6 +139,14 @@ def _nginx_annotations(kubectl: Kubectl) -> dict[str, str]:
     return dict((ingress or {}).get("metadata", {}).get("annotations") or {})
 
 
+def _event_reasons(kubectl: Kubectl) -> set[str]:
+    """The reasons of the Events about the Rollout."""
+    events = kubectl.list(
+        "events", f"--field-selector=involvedObject.kind=Rollout,involvedObject.name={NAME}"
+    )
+    return {str(e.get("reason")) for e in events}
+
+
 # -- the user's actions --------------------------------------------------------------------------
 
 
@@ -320,6 +328,7 @@ def test_alb_actions_annotation_follows_the_steps_and_the_abort(
     assert _spec_replicas(kubectl, canary.canary_hash) == math.ceil(REPLICAS * 20 / 100)
     assert _spec_replicas(kubectl, canary.stable_hash) == REPLICAS
     _abort_in_order(canary, _alb_weight)
+    assert {"PatchingALBIngress", "TrafficWeightUpdated"} <= _event_reasons(kubectl)
     assert _selector_hash(kubectl, "canary-svc") == canary.stable_hash
     assert _selector_hash(kubectl, "stable-svc") == canary.stable_hash
 
@@ -348,6 +357,7 @@ def test_smi_traffic_split_follows_the_steps_and_the_abort(
     backends = {b["service"]: int(b["weight"]) for b in kubectl.get(TRAFFIC_SPLIT, NAME)["spec"]["backends"]}
     assert backends == {"canary-svc": 20, "stable-svc": 80}
     _abort_in_order(canary, _smi_weight)
+    assert "TrafficSplitCreated" in _event_reasons(kubectl)
 
 
 def test_smi_dynamic_stable_scale_shrinks_the_stable_as_the_canary_weight_rises_and_back_on_abort(
@@ -488,6 +498,7 @@ def test_gateway_api_backend_weights_and_an_abort_held_until_the_gateway_observe
     )
     assert _status(kubectl)["canary"]["weights"].get("verified") is True
     assert _selector_hash(kubectl, "canary-svc") == canary.stable_hash
+    assert "WeightNotVerified" not in _event_reasons(kubectl)  # confirmed within the 60 s bound
 
 
 # -- Istio ---------------------------------------------------------------------------------------
@@ -585,6 +596,7 @@ def test_istio_weights_subsets_header_and_mirror_routes_promotion_and_abort(
     assert _subsets(kubectl) == {"canary": canary.canary_hash, "stable": canary.stable_hash}
     _abort_in_order(canary, _istio_weight)
     assert [r["name"] for r in _istio_http(kubectl)] == ["primary"]
+    assert {"Updated VirtualService", "UpdatedDestinationRule"} <= _event_reasons(kubectl)
 
 
 # -- NGINX with maxTrafficWeight -----------------------------------------------------------------
@@ -635,3 +647,4 @@ def test_nginx_max_traffic_weight(kubectl: Kubectl, controller: ControllerProces
     assert _status_weights(kubectl) == (200, 800)
     assert _spec_replicas(kubectl, canary.canary_hash) == math.ceil(REPLICAS * 200 / 1000)
     _abort_in_order(canary, nginx_weight)
+    assert {"CreatingCanaryIngress", "PatchingCanaryIngress"} <= _event_reasons(kubectl)

@@ -167,6 +167,7 @@ class RolloutController:
         namespace, name = split_key(key)
         if cached is None:
             self._written.pop(key, None)
+            self._applier.forget(key)
             self._metrics.reconcile.forget("rollout", namespace or "", name)
             return
         rollout = self._freshest(key, cached)

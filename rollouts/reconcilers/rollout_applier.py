@@ -128,6 +128,10 @@ class PlanApplier:
         self._recorder = recorder
         self._verifier = verifier if verifier is not None else WeightVerifier()
 
+    def forget(self, key: str) -> None:
+        """Drop what is remembered about the Rollout ``namespace/name`` (it is gone)."""
+        self._verifier.forget(key)
+
     async def apply(
         self,
         rollout: Mapping[str, Any],

@@ -281,3 +281,16 @@ async def test_dynamic_stable_scale_waits_for_the_gateway_to_observe_the_weight(
 
 def _condition(status: dict[str, Any]) -> dict[str, Any] | None:
     return next((c for c in status.get("conditions") or [] if c["type"] == TRAFFIC_WEIGHT_VERIFIED), None)
+
+
+def test_a_forgotten_rollout_starts_a_fresh_wait() -> None:
+    verifier = WeightVerifier()
+    assert verifier.judge("ns/demo", 0, False, _status(), NOW).event is None
+    verifier.forget("ns/demo")  # the Rollout was deleted (and is created again)
+    later = NOW + timedelta(seconds=VERIFY_TIMEOUT_SECONDS + 1)
+    judged = verifier.judge("ns/demo", 0, False, _status(), later)
+    assert judged.hold_scale_downs and judged.event is None
+    timed_out = verifier.judge(
+        "ns/demo", 0, False, _status(), later + timedelta(seconds=VERIFY_TIMEOUT_SECONDS)
+    )
+    assert timed_out.event is not None and timed_out.event.reason == WEIGHT_NOT_VERIFIED
