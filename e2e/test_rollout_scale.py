@@ -315,3 +315,45 @@ def test_basic_canary_deletes_history_beyond_the_limit(
     _wait_for_revisions(kubectl, controller, {2: (2, False)})
     _roll_to(kubectl, controller, "yellow", 3)
     _wait_for_revisions(kubectl, controller, {3: (2, False)})
+
+
+def test_scaling_a_paused_canary_keeps_its_weight_and_its_step(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    steps = [{"setWeight": 50}, {"pause": {}}]
+    kubectl.apply(
+        rollout_manifest(NAME, kubectl.namespace or "", replicas=2, strategy={"canary": {"steps": steps}})
+    )
+    stable = _settled_at(kubectl, controller, 2)["status"]["stableRS"]
+    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:green"}]
+    kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
+
+    def paused_with(replicas: int) -> dict[str, Any] | None:
+        ro = kubectl.get("rollout", NAME)
+        status = ro.get("status") or {}
+        canary = status.get("currentPodHash")
+        done = (
+            status.get("currentStepIndex") == 1
+            and status.get("phase") == "Paused"
+            and canary != stable
+            and _replica_sets(kubectl) == {stable: replicas // 2, canary: replicas // 2}
+            and status.get("availableReplicas") == replicas
+            and status.get("HPAReplicas") == replicas
+        )
+        return ro if done else None
+
+    def wait_paused_with(replicas: int) -> dict[str, Any]:
+        return wait_for(
+            lambda: paused_with(replicas),
+            timeout=60,
+            describe=f"paused at step 1 with {replicas} replicas split 50/50",
+            diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], controller.log_path),
+        )
+
+    before = wait_paused_with(2)
+    kubectl(
+        "patch", "rollout", NAME, "--subresource", "scale", "--type", "merge", "-p", '{"spec":{"replicas":4}}'
+    )
+    after = wait_paused_with(4)  # a scaling event: the split follows, the step does not move
+    assert after["status"]["pauseConditions"] == before["status"]["pauseConditions"]
+    assert _scale(kubectl)["status"] == {"replicas": 4, "selector": f"app={NAME}"}
