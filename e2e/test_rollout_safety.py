@@ -13,18 +13,24 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
-from e2e.harness import ControllerProcess, Kubectl, condition_status, diagnosis, wait_for, wait_for_phase
+from e2e.harness import (
+    ControllerProcess,
+    Kubectl,
+    diagnosis,
+    wait_for,
+    wait_for_condition,
+    wait_for_phase,
+)
 from e2e.harness.rollouts import (
     HASH_LABEL,
-    IMAGE,
     INSTANCE_LABEL,
     deployment_manifest,
     rollout_manifest,
     service_manifest,
+    set_image,
 )
 from e2e.test_rollout_canary import controller
 
@@ -41,8 +47,7 @@ def _healthy(kubectl: Kubectl, controller: ControllerProcess, name: str = NAME) 
 
 
 def _set_image(kubectl: Kubectl, colour: str) -> None:
-    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:{colour}"}]
-    kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
+    set_image(kubectl, f"rollout/{NAME}", colour)
 
 
 def _hold(kubectl: Kubectl, seconds: float, check: Any) -> None:
@@ -100,15 +105,8 @@ def test_a_service_managed_by_another_rollout_is_not_taken(
         rollout_manifest(NAME, kubectl.namespace or "", replicas=1, strategy=strategy),
     )
 
-    def invalid() -> dict[str, Any] | None:
-        ro = kubectl.get("rollout", NAME)
-        return ro if condition_status(ro, "InvalidSpec") == "True" else None
-
-    ro = wait_for(
-        invalid,
-        timeout=60,
-        describe="InvalidSpec: the Service belongs to another Rollout",
-        diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], controller.log_path),
+    ro = wait_for_condition(
+        kubectl, f"rollout/{NAME}", "InvalidSpec", timeout=60, controller_log=controller.log_path
     )
     [condition] = ro["status"]["conditions"]
     assert condition["message"] == (

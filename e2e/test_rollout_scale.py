@@ -23,7 +23,7 @@ import json
 from typing import Any
 
 from e2e.harness import ControllerProcess, Kubectl, diagnosis, wait_for
-from e2e.harness.rollouts import HASH_LABEL, IMAGE, rollout_manifest, service_manifest
+from e2e.harness.rollouts import HASH_LABEL, rollout_manifest, service_manifest, set_image
 from e2e.test_rollout_canary import controller
 
 __all__ = ["controller"]  # the fixture: a --namespaced controller with the test's instance id
@@ -197,8 +197,7 @@ def _by_revision(kubectl: Kubectl) -> dict[int, tuple[int, bool]]:
 
 
 def _roll_to(kubectl: Kubectl, controller: ControllerProcess, colour: str, revision: int) -> None:
-    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:{colour}"}]
-    kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
+    set_image(kubectl, f"rollout/{NAME}", colour)
 
     def promoted() -> bool:
         ro = kubectl.get("rollout", NAME)
@@ -325,8 +324,7 @@ def test_scaling_a_paused_canary_keeps_its_weight_and_its_step(
         rollout_manifest(NAME, kubectl.namespace or "", replicas=2, strategy={"canary": {"steps": steps}})
     )
     stable = _settled_at(kubectl, controller, 2)["status"]["stableRS"]
-    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:green"}]
-    kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
+    set_image(kubectl, f"rollout/{NAME}", "green")
 
     def paused_with(replicas: int) -> dict[str, Any] | None:
         ro = kubectl.get("rollout", NAME)

@@ -14,11 +14,18 @@ existing Deployment, as when migrating a Deployment to a Rollout.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from e2e.harness import ControllerProcess, Kubectl, condition_status, diagnosis, wait_for, wait_for_phase
-from e2e.harness.rollouts import HASH_LABEL, IMAGE, deployment_manifest, rollout_manifest
+from e2e.harness import (
+    ControllerProcess,
+    Kubectl,
+    condition_status,
+    diagnosis,
+    wait_for,
+    wait_for_condition,
+    wait_for_phase,
+)
+from e2e.harness.rollouts import HASH_LABEL, IMAGE, deployment_manifest, rollout_manifest, set_image
 from e2e.test_rollout_canary import controller
 
 __all__ = ["controller"]  # the fixture: a --namespaced controller with the test's instance id
@@ -78,8 +85,7 @@ def test_the_rollout_runs_the_deployments_template_and_follows_its_changes(
     assert first["spec"].get("template") is None  # the template is never copied into the Rollout
 
     # the user updates the Deployment, not the Rollout
-    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:green"}]
-    kubectl("patch", "deployment", DEPLOYMENT, "--type", "json", "-p", json.dumps(op))
+    set_image(kubectl, f"deployment/{DEPLOYMENT}", "green")
 
     def paused() -> dict[str, Any] | None:
         ro = kubectl.get("rollout", NAME)
@@ -167,15 +173,8 @@ def test_a_missing_deployment_is_an_invalid_spec_until_it_appears(
 ) -> None:
     kubectl.apply(_rollout(kubectl, None, 2))
 
-    def invalid() -> dict[str, Any] | None:
-        ro = kubectl.get("rollout", NAME)
-        return ro if condition_status(ro, "InvalidSpec") == "True" else None
-
-    ro = wait_for(
-        invalid,
-        timeout=60,
-        describe="InvalidSpec for the missing Deployment",
-        diagnose=diagnosis(kubectl, [f"rollout/{NAME}"], controller.log_path),
+    ro = wait_for_condition(
+        kubectl, f"rollout/{NAME}", "InvalidSpec", timeout=60, controller_log=controller.log_path
     )
     [condition] = ro["status"]["conditions"]
     assert condition["reason"] == "InvalidSpec"

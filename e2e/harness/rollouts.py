@@ -5,7 +5,10 @@ instance-id label (the test's own ``--instance-id`` controller handles it, nobod
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from e2e.harness.kubectl import Kubectl
 
 INSTANCE_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 HASH_LABEL = "rollouts-pod-template-hash"
@@ -49,6 +52,14 @@ def rollout_manifest(
         "metadata": {"name": name, "labels": {INSTANCE_LABEL: instance_id}},
         "spec": body,
     }
+
+
+def set_image(kubectl: Kubectl, ref: str, colour: str) -> None:
+    """Point the first container of ``ref``'s pod template (``rollout/x``, ``deployment/y``) at
+    the demo image in ``colour``, as a user's JSON patch would."""
+    op = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": f"{IMAGE}:{colour}"}]
+    kind, _, name = ref.partition("/")
+    kubectl("patch", kind, name, "--type", "json", "-p", json.dumps(op))
 
 
 def service_manifest(name: str, app: str) -> dict[str, Any]:
