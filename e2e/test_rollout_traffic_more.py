@@ -20,11 +20,11 @@ from e2e.harness import Cluster, ControllerProcess, Kubectl, diagnosis, wait_for
 from e2e.test_cli import ok
 from e2e.test_rollout_canary import HASH_LABEL, INSTANCE_LABEL, controller
 from e2e.test_traffic_routers import router_crds
+from e2e.test_traffic_routers_more import app_mesh_objects
 
 __all__ = ["controller", "router_crds"]  # fixtures shared with the other e2e modules
 
 NAME = "routed"
-MESH = "appmesh.k8s.aws/v1beta2"
 TRAEFIK = "traefikservice.traefik.io"
 MAPPING = "mapping.getambassador.io"
 APISIX = "apisixroute.apisix.apache.org"
@@ -117,39 +117,7 @@ def _manifests(namespace: str) -> list[dict[str, Any]]:
             ]
         },
     }
-    mesh = [
-        {
-            "apiVersion": MESH,
-            "kind": "VirtualService",
-            "metadata": {"name": "routed"},
-            "spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "routed"}}}},
-        },
-        {
-            "apiVersion": MESH,
-            "kind": "VirtualRouter",
-            "metadata": {"name": "routed"},
-            "spec": {
-                "routes": [
-                    {
-                        "name": "primary",
-                        "httpRoute": {
-                            "match": {"prefix": "/"},
-                            "action": {
-                                "weightedTargets": [
-                                    {"virtualNodeRef": {"name": "routed-stable"}, "weight": 100},
-                                    {"virtualNodeRef": {"name": "routed-canary"}, "weight": 0},
-                                ]
-                            },
-                        },
-                    }
-                ]
-            },
-        },
-        *(
-            {"apiVersion": MESH, "kind": "VirtualNode", "metadata": {"name": n}, "spec": {"podSelector": {}}}
-            for n in ("routed-stable", "routed-canary")
-        ),
-    ]
+    mesh = app_mesh_objects("routed", "routed", "routed-stable", "routed-canary", {})
     return [*services, traefik, mapping, apisix, *mesh, rollout]
 
 

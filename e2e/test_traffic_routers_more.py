@@ -140,21 +140,23 @@ async def test_apisix_route_weights_and_header_route(
     assert [r["metadata"]["name"] for r in kubectl.list(kind)] == ["main"]
 
 
-async def test_app_mesh_virtual_router_and_node_selectors(
-    client: KubeClient, kubectl: Kubectl, namespace: str, router_crds: list[str]
-) -> None:
+def app_mesh_objects(
+    service: str, router: str, stable_node: str, canary_node: str, selector: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A VirtualService provided by a VirtualRouter whose one route ("primary") splits between two
+    VirtualNodes, all stable at first (shared with e2e/test_rollout_traffic_more.py)."""
     mesh = "appmesh.k8s.aws/v1beta2"
-    kubectl.apply(
+    return [
         {
             "apiVersion": mesh,
             "kind": "VirtualService",
-            "metadata": {"name": "app-vs"},
-            "spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"name": "app-vr"}}}},
+            "metadata": {"name": service},
+            "spec": {"provider": {"virtualRouter": {"virtualRouterRef": {"name": router}}}},
         },
         {
             "apiVersion": mesh,
             "kind": "VirtualRouter",
-            "metadata": {"name": "app-vr"},
+            "metadata": {"name": router},
             "spec": {
                 "listeners": [{"portMapping": {"port": 80, "protocol": "http"}}],
                 "routes": [
@@ -164,8 +166,8 @@ async def test_app_mesh_virtual_router_and_node_selectors(
                             "match": {"prefix": "/"},
                             "action": {
                                 "weightedTargets": [
-                                    {"virtualNodeRef": {"name": "app-stable"}, "weight": 100},
-                                    {"virtualNodeRef": {"name": "app-canary"}, "weight": 0},
+                                    {"virtualNodeRef": {"name": stable_node}, "weight": 100},
+                                    {"virtualNodeRef": {"name": canary_node}, "weight": 0},
                                 ]
                             },
                         },
@@ -178,11 +180,17 @@ async def test_app_mesh_virtual_router_and_node_selectors(
                 "apiVersion": mesh,
                 "kind": "VirtualNode",
                 "metadata": {"name": node},
-                "spec": {"podSelector": {"matchLabels": {"app": "app"}}},
+                "spec": {"podSelector": {"matchLabels": selector}},
             }
-            for node in ("app-stable", "app-canary")
+            for node in (stable_node, canary_node)
         ),
-    )
+    ]
+
+
+async def test_app_mesh_virtual_router_and_node_selectors(
+    client: KubeClient, kubectl: Kubectl, namespace: str, router_crds: list[str]
+) -> None:
+    kubectl.apply(*app_mesh_objects("app-vs", "app-vr", "app-stable", "app-canary", {"app": "app"}))
     rollout = make_rollout(
         kubectl,
         namespace,
