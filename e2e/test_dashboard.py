@@ -26,6 +26,7 @@ import pytest
 from e2e.harness import ControllerProcess, Kubectl, diagnosis, free_port, wait_for, wait_for_phase
 from e2e.harness.browser import chromium_path, open_page, start_chromium
 from e2e.harness.cluster import Cluster
+from e2e.harness.controller import isolated_args
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts"
@@ -55,11 +56,7 @@ def _rollout(namespace: str) -> dict[str, Any]:
 
 @pytest.fixture
 def controller(start_controller: Callable[..., ControllerProcess], namespace: str) -> ControllerProcess:
-    return start_controller(
-        "--namespaced", "--namespace", namespace, "--instance-id", namespace, "--leader-elect=false",
-        "--metricsPort", str(free_port()), "--healthzPort", str(free_port()),
-        "--metrics-bind", "127.0.0.1", "--healthz-bind", "127.0.0.1",
-    )  # fmt: skip
+    return start_controller(*isolated_args(namespace))
 
 
 def _get_json(url: str) -> Any:

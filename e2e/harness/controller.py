@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from e2e.harness.diagnose import log_tail
+from e2e.harness.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -97,3 +98,14 @@ class ControllerProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def isolated_args(namespace: str) -> list[str]:
+    """Flags for a controller that only touches one test's objects: it watches ``namespace`` only
+    and, as instance ``namespace``, reconciles only Rollouts labelled with that instance id; no
+    leader election, and its metrics and health ports are free loopback ones."""
+    return [
+        "--namespaced", "--namespace", namespace, "--instance-id", namespace, "--leader-elect=false",
+        "--metricsPort", str(free_port()), "--healthzPort", str(free_port()),
+        "--metrics-bind", "127.0.0.1", "--healthz-bind", "127.0.0.1",
+    ]  # fmt: skip
