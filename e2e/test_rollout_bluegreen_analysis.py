@@ -43,9 +43,7 @@ def _deploy_then_update(kubectl: Kubectl, controller: ControllerProcess, **strat
     blue_green = {"activeService": ACTIVE, "scaleDownDelaySeconds": 5, **strategy}
     manifest = rollout_manifest(NAME, kubectl.namespace or "", strategy={"blueGreen": blue_green})
     kubectl.apply(service_manifest(ACTIVE, NAME), manifest)
-    blue = wait_for_phase(
-        kubectl, f"rollout/{NAME}", "Healthy", timeout=TIMEOUT, controller_log=controller.log_path
-    )
+    blue = _rollout_phase(kubectl, controller, "Healthy")
     blue_hash = str(blue["status"]["stableRS"])
     assert _active_hash(kubectl) == blue_hash and kubectl.list("analysisruns") == []
     kubectl(
@@ -60,6 +58,12 @@ def _deploy_then_update(kubectl: Kubectl, controller: ControllerProcess, **strat
 
     green_hash: str = wait_for(green, timeout=TIMEOUT, describe="the update started")
     return blue_hash, green_hash
+
+
+def _rollout_phase(kubectl: Kubectl, controller: ControllerProcess, phase: str) -> dict[str, Any]:
+    return wait_for_phase(
+        kubectl, f"rollout/{NAME}", phase, timeout=TIMEOUT, controller_log=controller.log_path
+    )
 
 
 def _run_phase(kubectl: Kubectl, controller: ControllerProcess, name: str, *phases: str) -> dict[str, Any]:
@@ -93,9 +97,7 @@ def test_pre_promotion_analysis_gates_the_switch_of_the_active_service(
     assert status["stableRS"] == blue
 
     _run_phase(kubectl, controller, name, "Successful")
-    healthy = wait_for_phase(
-        kubectl, f"rollout/{NAME}", "Healthy", timeout=TIMEOUT, controller_log=controller.log_path
-    )
+    healthy = _rollout_phase(kubectl, controller, "Healthy")
     assert healthy["status"]["stableRS"] == green
     assert _active_hash(kubectl) == green
     assert healthy["status"]["blueGreen"]["prePromotionAnalysisRunStatus"]["status"] == "Successful"
@@ -111,9 +113,7 @@ def test_a_failing_post_promotion_analysis_rolls_the_active_service_back(
     name = f"{NAME}-{green}-2-post"
     run = _run_phase(kubectl, controller, name, "Failed")
     assert run["metadata"]["labels"]["rollout-type"] == "PostPromotion"
-    degraded = wait_for_phase(
-        kubectl, f"rollout/{NAME}", "Degraded", timeout=TIMEOUT, controller_log=controller.log_path
-    )
+    degraded = _rollout_phase(kubectl, controller, "Degraded")
     assert degraded["status"]["message"] == (
         "RolloutAborted: Rollout aborted update to revision 2: "
         f"Blue/green post-promotion analysis phase error/failed: {run['status']['message']}"

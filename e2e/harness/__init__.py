@@ -15,6 +15,7 @@ Modules, one concept each:
 * :mod:`.controller` — :class:`ControllerProcess`, the controller as a real subprocess.
 * :mod:`.namespaces` — a fresh namespace per test.
 * :mod:`.http_server` — :func:`serve`, a local HTTP server for Web metrics.
+* :mod:`.analysis` — the Rollout-analysis scenarios' metric server and AnalysisTemplates.
 """
 
 from e2e.harness.cluster import Cluster, ClusterError, connect

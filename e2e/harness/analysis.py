@@ -11,11 +11,12 @@ serves ``demo_success_ratio 0.99`` in the Prometheus text format.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from e2e.harness.http_server import serve
 
 SCORES = {"/good": 1.0, "/bad": 0.0}
 
@@ -45,15 +46,8 @@ class _Verdicts(BaseHTTPRequestHandler):
 def verdict_server() -> Iterator[str]:
     """Serve verdicts on a free loopback port; yields the base URL."""
     _Verdicts.hits = {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Verdicts)
-    thread = threading.Thread(target=server.serve_forever, name="verdict-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(_Verdicts, "verdict-server") as base:
+        yield base
 
 
 def verdict_template(count: int = 1, interval: str = "1s") -> dict[str, Any]:

@@ -5,7 +5,8 @@ What enqueues a Rollout (``namespace/name``):
 
 * the Rollout itself (add, update, resync, delete);
 * a ReplicaSet, AnalysisRun or Experiment it controls (controller ownerReference);
-* a Service or Deployment it names (through indexes on the Rollout cache, :mod:`.rollout_indexes`).
+* a Service, Deployment or (Cluster)AnalysisTemplate it names (through indexes on the Rollout
+  cache, :mod:`.rollout_indexes`).
 
 One reconcile, in order: skip a Rollout that is gone, being deleted or excluded by the instance id;
 write ``spec.replicas: 1`` when unset (upstream does; the write re-enqueues); for a workloadRef,
@@ -70,10 +71,12 @@ from rollouts.reconcilers.rollout_analysis import AnalysisPass, RolloutAnalysisR
 from rollouts.reconcilers.rollout_applier import ApiClient, PlanApplier
 from rollouts.reconcilers.rollout_experiments import RolloutExperiments
 from rollouts.reconcilers.rollout_indexes import (
+    BY_ANALYSIS_TEMPLATE,
     BY_SERVICE,
     BY_WORKLOAD_REF,
     controller_rollout_key,
     object_index_value,
+    rollouts_by_analysis_template,
     rollouts_by_service,
     rollouts_by_workload_ref,
 )
@@ -143,11 +146,15 @@ class RolloutController:
         self._recorder = EventRecorder(setup.client, setup.clock, setup.metrics.reconcile.event)
         self._applier = PlanApplier(setup.client, self._recorder)
         self._experiments = RolloutExperiments(setup.client, experiments.store)
+        templates = factory.informer(ANALYSIS_TEMPLATES)
+        cluster_templates = factory.informer(CLUSTER_ANALYSIS_TEMPLATES)
+        self._rollouts.add_indexer(BY_ANALYSIS_TEMPLATE, rollouts_by_analysis_template)
+        for informer in (templates, cluster_templates):
+            informer.add_event_handler(
+                self._handler(lambda obj: self._enqueue_referring(BY_ANALYSIS_TEMPLATE, obj))
+            )
         self._analysis = RolloutAnalysisRuns(
-            setup.client,
-            runs.store,
-            factory.informer(ANALYSIS_TEMPLATES).store,
-            factory.informer(CLUSTER_ANALYSIS_TEMPLATES).store,
+            setup.client, runs.store, templates.store, cluster_templates.store
         )
         #: key -> the Rollout as returned by our last status write (see the module docstring).
         self._written: dict[str, Obj] = {}

@@ -1,8 +1,10 @@
 """Which Rollout an object concerns: the index functions and owner lookups the handlers use.
 
-A Rollout names its Services (active/preview, canary/stable, ping/pong) and its workloadRef
-Deployment; the Rollout cache is indexed by those names (``namespace/name`` values) so that a
-change to a Service or Deployment finds the Rollouts referring to it without a scan. ReplicaSets,
+A Rollout names its Services (active/preview, canary/stable, ping/pong), its workloadRef
+Deployment and its analysis templates; the Rollout cache is indexed by those names
+(``namespace/name`` values; ``/name`` for a ClusterAnalysisTemplate) so that a change to one of
+them finds the Rollouts referring to it without a scan (templates nested in templates are not
+followed: a Rollout waiting for one of those looks again with the InvalidSpec recheck). ReplicaSets,
 AnalysisRuns and Experiments point the other way, through their controller ownerReference.
 
 All functions take the cached JSON and never raise on malformed input (a bad object indexes to
@@ -16,6 +18,7 @@ from typing import Any
 
 BY_SERVICE = "rollouts-by-service"
 BY_WORKLOAD_REF = "rollouts-by-workload-ref"
+BY_ANALYSIS_TEMPLATE = "rollouts-by-analysis-template"
 
 #: (strategy, field) pairs naming Services; ping/pong live one level deeper.
 _SERVICE_FIELDS = (
@@ -61,6 +64,28 @@ def rollouts_by_workload_ref(rollout: dict[str, Any]) -> list[str]:
     if ref.get("kind", "Deployment") != "Deployment" or not isinstance(name, str) or not name:
         return []
     return [f"{_namespace(rollout)}/{name}"]
+
+
+def _analyses(strategy: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    canary, blue_green = _mapping(strategy.get("canary")), _mapping(strategy.get("blueGreen"))
+    found = [_mapping(_mapping(step).get("analysis")) for step in canary.get("steps") or ()]
+    found.append(_mapping(canary.get("analysis")))
+    found += [_mapping(blue_green.get(k)) for k in ("prePromotionAnalysis", "postPromotionAnalysis")]
+    return found
+
+
+def rollouts_by_analysis_template(rollout: dict[str, Any]) -> list[str]:
+    """``namespace/name`` of each AnalysisTemplate, ``/name`` of each ClusterAnalysisTemplate the
+    Rollout's analyses name directly."""
+    strategy = _mapping(_mapping(rollout.get("spec")).get("strategy"))
+    keys: list[str] = []
+    for analysis in _analyses(strategy):
+        for ref in analysis.get("templates") or ():
+            name = _mapping(ref).get("templateName")
+            if isinstance(name, str) and name:
+                scope = "" if _mapping(ref).get("clusterScope") else _namespace(rollout)
+                keys.append(f"{scope}/{name}")
+    return list(dict.fromkeys(keys))
 
 
 def controller_rollout_key(obj: Mapping[str, Any]) -> str | None:

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from rollouts.api.rollout import Rollout
-from rollouts.core.pod_hash import pod_template_hash
+from rollouts.core.pod_hash import pod_template_hash, steps_hash
 from rollouts.core.rollout_analysis import AnalysisDecision, AnalysisWorld, decide_analysis_runs
 
 TEMPLATE: dict[str, Any] = {
@@ -21,11 +21,11 @@ NEW_HASH = pod_template_hash(TEMPLATE)
 OLD_HASH = pod_template_hash(OLD_TEMPLATE)
 
 
-def template(name: str, metrics: list[str], **spec: Any) -> dict[str, Any]:
-    return {
-        "metadata": {"name": name, "namespace": "ns"},
-        "spec": {"metrics": [{"name": m, "provider": {"web": {"url": "http://x"}}} for m in metrics], **spec},
-    }
+def template(name: str, metrics: list[str | dict[str, Any]], **spec: Any) -> dict[str, Any]:
+    """A template with Web metrics named ``metrics`` (a dict is a metric written out in full)."""
+    web = {"web": {"url": "http://x"}}
+    written = [m if isinstance(m, dict) else {"name": m, "provider": web} for m in metrics]
+    return {"metadata": {"name": name, "namespace": "ns"}, "spec": {"metrics": written, **spec}}
 
 
 def replica_set(pod_hash: str, tpl: dict[str, Any], replicas: int = 4, revision: str = "2") -> dict[str, Any]:
@@ -47,54 +47,37 @@ def replica_set(pod_hash: str, tpl: dict[str, Any], replicas: int = 4, revision:
     }
 
 
+def _rollout(strategy: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {
+            "name": "demo",
+            "namespace": "ns",
+            "uid": "uid-demo",
+            "annotations": {"rollout.argoproj.io/revision": "2"},
+        },
+        "spec": {
+            "replicas": 4,
+            "selector": {"matchLabels": {"app": "demo"}},
+            "template": copy.deepcopy(TEMPLATE),
+            "strategy": strategy,
+        },
+        "status": {"stableRS": OLD_HASH, "currentPodHash": NEW_HASH, **status},
+    }
+
+
 def canary_rollout(
     steps: list[dict[str, Any]], status: dict[str, Any] | None = None, **canary: Any
 ) -> dict[str, Any]:
-    from rollouts.core.pod_hash import steps_hash
-
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {
-            "name": "demo",
-            "namespace": "ns",
-            "uid": "uid-demo",
-            "annotations": {"rollout.argoproj.io/revision": "2"},
-        },
-        "spec": {
-            "replicas": 4,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": copy.deepcopy(TEMPLATE),
-            "strategy": {"canary": {"steps": steps, **canary}},
-        },
-        "status": {
-            "stableRS": OLD_HASH,
-            "currentPodHash": NEW_HASH,
-            "currentStepHash": steps_hash(steps),
-            "currentStepIndex": 0,
-            **(status or {}),
-        },
-    }
+    """A canary mid-update (stable on OLD_HASH, the new pods NEW_HASH) at step 0 unless told."""
+    stepping = {"currentStepHash": steps_hash(steps), "currentStepIndex": 0, **(status or {})}
+    return _rollout({"canary": {"steps": steps, **canary}}, stepping)
 
 
 def bluegreen_rollout(status: dict[str, Any] | None = None, **strategy: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {
-            "name": "demo",
-            "namespace": "ns",
-            "uid": "uid-demo",
-            "annotations": {"rollout.argoproj.io/revision": "2"},
-        },
-        "spec": {
-            "replicas": 4,
-            "selector": {"matchLabels": {"app": "demo"}},
-            "template": copy.deepcopy(TEMPLATE),
-            "strategy": {"blueGreen": {"activeService": "active", **strategy}},
-        },
-        "status": {"stableRS": OLD_HASH, "currentPodHash": NEW_HASH, **(status or {})},
-    }
+    """A blue-green mid-update (stable on OLD_HASH, the new pods NEW_HASH), active Service ``active``."""
+    return _rollout({"blueGreen": {"activeService": "active", **strategy}}, status or {})
 
 
 def run(

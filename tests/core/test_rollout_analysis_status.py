@@ -152,6 +152,32 @@ STEP_PATH = "spec.strategy.canary.steps[1].analysis.templates"
             None,
         ),
         (
+            {"templates": [{"templateName": "t"}]},
+            {"t": template("t", [{"name": "m", "interval": "1m"}])},
+            {},
+            f'{STEP_PATH}: Invalid value: "t": AnalysisTemplate t has metric m which runs indefinitely. '
+            "Invalid value for count: <nil>",
+        ),
+        (
+            {"templates": [{"templateName": "t"}]},
+            {
+                "t": template(
+                    "t",
+                    [{"name": "m", "interval": "1m", "count": "{{args.n}}"}],
+                    args=[{"name": "n", "value": "0"}],
+                )
+            },
+            {},
+            f'{STEP_PATH}: Invalid value: "t": AnalysisTemplate t has metric m which runs indefinitely. '
+            "Invalid value for count: 0",
+        ),
+        (
+            {"templates": [{"templateName": "t"}]},
+            {"t": template("t", [{"name": "m", "interval": "1m", "count": 3}])},
+            {},
+            None,
+        ),
+        (
             {"templates": [{"templateName": "a"}, {"templateName": "b", "clusterScope": True}]},
             {"a": template("a", ["m"])},
             {"b": template("b", ["m"])},
@@ -165,6 +191,14 @@ def test_template_references_are_checked_as_upstream_reports_them(
     ro = Rollout.from_dict(canary_rollout([{"setWeight": 10}, {"analysis": analysis}]))
     errors = template_reference_errors(ro, templates, cluster)
     assert [str(e) for e in errors] == ([message] if message else [])
+
+
+def test_a_background_analysis_may_run_indefinitely() -> None:
+    indefinite = {"t": template("t", [{"name": "m", "interval": "1m"}])}
+    ro = Rollout.from_dict(
+        canary_rollout([{"setWeight": 10}], analysis={"templates": [{"templateName": "t"}]})
+    )
+    assert template_reference_errors(ro, indefinite, {}) == []
 
 
 def test_blue_green_references_are_checked_pre_then_post() -> None:

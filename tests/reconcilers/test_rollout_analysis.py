@@ -176,14 +176,19 @@ async def test_a_promote_past_a_running_analysis_step_terminates_its_run() -> No
     assert world.status()["phase"] == "Healthy"
 
 
-async def test_background_analysis_runs_until_promotion_and_its_failure_aborts() -> None:
-    world = AnalysisWorld()
+async def _canary_with_background_analysis(world: AnalysisWorld) -> str:
+    """An update of a canary with background analysis, paused at step 1; the background run's name."""
     world.add("analysistemplates", TEMPLATE)
     world.add("rollouts", rollout(replicas=4, steps=[{"setWeight": 25}, {"pause": {}}], analysis=ANALYSIS))
     await world.settle()
     world.update_image("demo:2")
     await world.settle()
-    name = f"demo-{world.new_hash()}-2"
+    return f"demo-{world.new_hash()}-2"
+
+
+async def test_background_analysis_runs_until_promotion_and_its_failure_aborts() -> None:
+    world = AnalysisWorld()
+    name = await _canary_with_background_analysis(world)
     assert list(world.runs()) == [name]
     assert world.runs()[name]["metadata"]["labels"]["rollout-type"] == "Background"
     assert world.status()["canary"]["currentBackgroundAnalysisRunStatus"]["name"] == name
@@ -196,12 +201,7 @@ async def test_background_analysis_runs_until_promotion_and_its_failure_aborts()
 
 async def test_a_fully_promoted_rollout_terminates_its_background_run() -> None:
     world = AnalysisWorld()
-    world.add("analysistemplates", TEMPLATE)
-    world.add("rollouts", rollout(replicas=4, steps=[{"setWeight": 25}, {"pause": {}}], analysis=ANALYSIS))
-    await world.settle()
-    world.update_image("demo:2")
-    await world.settle()
-    name = f"demo-{world.new_hash()}-2"
+    name = await _canary_with_background_analysis(world)
     world.set_run_phase(name, "Running")
     await world.api.patch(ROLLOUTS, "demo", {"status": {"pauseConditions": None}}, "ns", subresource="status")
     world.sync()
@@ -222,7 +222,9 @@ async def test_a_missing_template_is_an_invalid_spec_and_nothing_is_created() ->
         "Invalid value: \"check\": AnalysisTemplate 'check' not found"
     )
     assert world.api.of("replicasets") == [] and world.runs() == {}
+    world.drain()
     world.add("analysistemplates", TEMPLATE)
+    assert world.queued() == ["ns/demo"]  # the template it waits for brings it round at once
     await world.settle()
     assert world.status()["phase"] == "Healthy"
 
@@ -304,3 +306,16 @@ async def test_an_inconclusive_pre_promotion_run_pauses_and_a_resume_starts_a_ne
     world.set_run_phase(f"{name}.1", "Successful")
     await world.settle()
     assert _active_selector(world) == new and world.status()["phase"] == "Healthy"
+
+
+def test_rollouts_are_indexed_by_the_templates_their_analyses_name() -> None:
+    from rollouts.reconcilers.rollout_indexes import rollouts_by_analysis_template
+
+    doc = rollout(
+        steps=[{"setWeight": 10}, {"analysis": ANALYSIS}],
+        analysis={"templates": [{"templateName": "shared", "clusterScope": True}, {"templateName": "check"}]},
+    )
+    assert rollouts_by_analysis_template(doc) == ["ns/check", "/shared"]
+    bg = _bluegreen(prePromotionAnalysis={"templates": [{"templateName": "pre"}]})
+    assert rollouts_by_analysis_template(bg) == ["ns/pre"]
+    assert rollouts_by_analysis_template({"spec": {"strategy": {"canary": {"steps": [None, 3]}}}}) == []
