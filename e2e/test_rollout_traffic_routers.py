@@ -315,6 +315,7 @@ def test_alb_actions_annotation_follows_the_steps_and_the_abort(
         "canary-svc",
         "stable-svc",
     )
+    assert weights.get("verified") is True  # the actions annotation read back
     groups = json.loads(
         kubectl.get("ingress", "alb")["metadata"]["annotations"][
             "alb.ingress.kubernetes.io/actions.stable-svc"

@@ -314,7 +314,8 @@ async def test_alb_ingress_annotations(client: KubeClient, kubectl: Kubectl, nam
             ("canary-svc", weight),
             ("stable-svc", 100 - weight),
         ]
-    assert await router.verify_weight(0) is None
+    assert await router.verify_weight(0) is True
+    assert await router.verify_weight(50) is False
     await router.set_header_route(HEADER)
     live = kubectl.get("ingress", "alb")
     assert "alb.ingress.kubernetes.io/conditions.hdr" in live["metadata"]["annotations"]

@@ -1,8 +1,12 @@
 """ALB applier: merge-patch the annotations (and, for header routes, the paths) of each Ingress.
 
-Weight verification needs the AWS API (target-group weights behind the load balancer); this
-router does not call AWS, so :meth:`ALBRouter.verify_weight` answers None — "cannot verify" —
-and ``status.canary.weights.verified`` stays unset.
+Weight verification: upstream asks the AWS API for the target-group weights behind the load
+balancer (behind its ``--alb-verify-weight`` flag). This controller does not call AWS; instead
+:meth:`ALBRouter.verify_weight` reads every Ingress back and confirms that its action annotation
+holds the forward action for the desired weights (the AWS Load Balancer Controller reconciles
+from that annotation, and reports no generation to check). So unlike upstream without its flag,
+``status.canary.weights.verified`` is set for ALB, and a scale-down waits while someone else's
+write has replaced our weights (:mod:`rollouts.reconcilers.weight_verification`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ class ALBRouter(RouterBase):
         await self._each(
             lambda i: objects.without_managed_routes(self._rollout, i), "removing managed routes"
         )
+
+    async def verify_weight(
+        self, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
+    ) -> bool | None:
+        ns = self._rollout.namespace
+        for name in objects.ingress_names(self._rollout):
+            live = await self._client.get(INGRESSES, name, ns)
+            if not objects.weights_match(self._rollout, live, desired_weight, additional_destinations):
+                return False
+        return True
 
     async def _each(self, transform: Callable[[dict[str, Any]], dict[str, Any]], change: str) -> None:
         ns = self._rollout.namespace

@@ -129,6 +129,24 @@ def with_weight(
     return result
 
 
+def weights_match(
+    rollout: Rollout,
+    ingress: dict[str, Any],
+    desired_weight: int,
+    additional_destinations: Sequence[WeightDestination] = (),
+) -> bool:
+    """The Ingress's action annotation holds the forward action for these weights (compared as JSON
+    values: key order and spacing written by another tool do not matter)."""
+    raw = ((ingress.get("metadata") or {}).get("annotations") or {}).get(action_key(rollout))
+    if not isinstance(raw, str):
+        return False
+    try:
+        live = json.loads(raw)
+    except ValueError:
+        return False
+    return bool(live == json.loads(forward_action(rollout, desired_weight, additional_destinations)))
+
+
 def with_header_route(rollout: Rollout, ingress: dict[str, Any], route: SetHeaderRoute) -> dict[str, Any]:
     """Add, replace, or (no ``match``) remove the header route ``route.name``."""
     name = route.name or ""

@@ -117,7 +117,7 @@ def test_non_exact_header_match_is_rejected() -> None:
         alb_objects.with_header_route(ro(), ingress(), route)
 
 
-async def test_applier_patches_every_ingress_and_cannot_verify() -> None:
+async def test_applier_patches_every_ingress_and_verifies_by_reading_them_back() -> None:
     client = RecordingClient()
     client.seed(INGRESSES, ingress("a"))
     client.seed(INGRESSES, ingress("b"))
@@ -126,7 +126,21 @@ async def test_applier_patches_every_ingress_and_cannot_verify() -> None:
     await router.set_weight(40)
     assert [(c[0], c[2]) for c in client.writes()] == [("patch", "a"), ("patch", "b")]
     assert '"Weight":60' in client.stored(INGRESSES, "b")["metadata"]["annotations"][ACTION]
-    assert await router.verify_weight(40) is None
+    assert await router.verify_weight(40) is True
+    assert await router.verify_weight(50) is False
+    # someone else rewrites one Ingress's action (same JSON, other spacing: still ours; other weights: not)
+    stored = client.stored(INGRESSES, "b")
+    action = json.loads(stored["metadata"]["annotations"][ACTION])
+    stored["metadata"]["annotations"][ACTION] = json.dumps(action, indent=2)
+    client.seed(INGRESSES, stored)
+    assert await router.verify_weight(40) is True
+    action["ForwardConfig"]["TargetGroups"][0]["Weight"] = 0
+    stored["metadata"]["annotations"][ACTION] = json.dumps(action)
+    client.seed(INGRESSES, stored)
+    assert await router.verify_weight(40) is False
+    del stored["metadata"]["annotations"][ACTION]
+    client.seed(INGRESSES, stored)
+    assert await router.verify_weight(40) is False
 
 
 def test_stickiness_only_when_enabled_and_within_the_aws_bound() -> None:
