@@ -31,6 +31,7 @@ from rollouts.reconcilers.analysis_provider_scope import process_provider_scope
 from rollouts.reconcilers.analysisrun import AnalysisRunController, new_analysis_run_controller
 from rollouts.reconcilers.experiment import ExperimentController, new_experiment_controller
 from rollouts.reconcilers.rollout import RolloutController, RolloutControllerSetup
+from rollouts.reconcilers.service import ServiceController
 
 EXIT_CONFIG = 3
 
@@ -50,6 +51,7 @@ def registry() -> ControllerRegistry:
     controllers.register("rollouts", rollout_controller)
     controllers.register("experiments", experiment_controller)
     controllers.register("analysisruns", analysis_run_controller)
+    controllers.register("services", service_controller)
     return controllers
 
 
@@ -88,6 +90,18 @@ def rollout_controller(runtime: Runtime) -> RolloutController:
             label_selector=instance_id_selector(instance_id),
             handles=lambda obj: handles(obj, instance_id),
         )
+    )
+
+
+def service_controller(runtime: Runtime) -> ServiceController:
+    if not isinstance(runtime.informers, SharedInformerFactory):
+        raise TypeError("the Service controller needs the shared informer factory")
+    return ServiceController(
+        runtime.client,
+        runtime.informers,
+        runtime.clock,
+        runtime.metrics,
+        rollout_label_selector=instance_id_selector(runtime.options.instance_id),
     )
 
 
