@@ -5,7 +5,8 @@
 * a Service claimed by another Rollout (annotation ``argo-rollouts.argoproj.io/managed-by-rollouts``)
   is not taken: the Rollout gets upstream's InvalidSpec message and the Service is left as it was;
 * deleting a Rollout deletes its ReplicaSets (kube-controller-manager's garbage collector follows
-  the controller ownerReferences the controller writes);
+  the controller ownerReferences the controller writes) and releases its Services (annotation and
+  hash selector removed), so that another Rollout can take them;
 * a Rollout labelled for another controller instance (``--instance-id``) is left alone until it
   is relabelled for ours;
 * ``spec.paused`` holds an update (no scaling, phase Paused ``manually paused``) until unpaused.
@@ -144,6 +145,44 @@ def test_deleting_a_rollout_garbage_collects_its_replica_sets(
         diagnose=diagnosis(kubectl, [], controller.log_path),
     )
     assert controller.alive()
+
+
+def test_a_deleted_rollouts_service_is_released_for_another_rollout(
+    kubectl: Kubectl, controller: ControllerProcess
+) -> None:
+    def using_shared(name: str) -> dict[str, Any]:
+        ro = rollout_manifest(
+            name, kubectl.namespace or "", replicas=1, strategy={"canary": {"stableService": "shared"}}
+        )
+        ro["spec"]["selector"] = {"matchLabels": {"app": "web"}}
+        ro["spec"]["template"]["metadata"]["labels"] = {"app": "web"}
+        return ro
+
+    kubectl.apply(service_manifest("shared", "web"), using_shared("first"))
+    _healthy(kubectl, controller, "first")
+    claimed = kubectl.get("service", "shared")
+    assert claimed["metadata"]["annotations"][MANAGED_BY] == "first"
+    assert HASH_LABEL in claimed["spec"]["selector"]
+    kubectl("delete", "rollout", "first", "--wait=false")
+
+    def released() -> dict[str, Any] | None:
+        svc = kubectl.get("service", "shared")
+        free = MANAGED_BY not in (svc["metadata"].get("annotations") or {})
+        return svc if free and HASH_LABEL not in svc["spec"]["selector"] else None
+
+    svc = wait_for(
+        released,
+        timeout=60,
+        describe="the Service released",
+        diagnose=diagnosis(kubectl, ["service/shared"], controller.log_path),
+    )
+    assert svc["spec"]["selector"] == {"app": "web"}
+    wait_for(lambda: not kubectl.list("replicasets"), timeout=60, describe="the first Rollout's pods gone")
+    kubectl.apply(using_shared("second"))
+    ro = _healthy(kubectl, controller, "second")
+    taken = kubectl.get("service", "shared")
+    assert taken["metadata"]["annotations"][MANAGED_BY] == "second"
+    assert taken["spec"]["selector"][HASH_LABEL] == ro["status"]["stableRS"]
 
 
 def test_a_rollout_of_another_controller_instance_is_left_alone(
