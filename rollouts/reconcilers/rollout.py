@@ -270,7 +270,7 @@ class RolloutController:
             ro,
             rollout,
             plan,
-            additional=self._experiments.weight_destinations(ro, experiments),
+            additional=self._experiments.weight_destinations(ro, experiments, plan.status),
         )
         outcome = await self._applier.apply(rollout, plan, inputs.replica_sets_by_name(), now, route)
         if outcome.written is not None:

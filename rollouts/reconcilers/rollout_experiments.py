@@ -73,10 +73,12 @@ class RolloutExperiments:
         return step_outcome(ro, owned, replica_sets)
 
     @staticmethod
-    def weight_destinations(ro: Rollout, owned: Sequence[Mapping[str, Any]]) -> list[WeightDestination]:
-        """Per-template traffic of the running step Experiment (for the traffic routers)."""
-        status = ro.status.to_dict() if ro.status else {}
-        return experiment_weight_destinations(ro, named_current(status, owned))
+    def weight_destinations(
+        ro: Rollout, owned: Sequence[Mapping[str, Any]], planned_status: Mapping[str, Any]
+    ) -> list[WeightDestination]:
+        """Per-template traffic of the step Experiment that stays current after this pass (none
+        once the Rollout aborts or leaves the step), for the traffic routers."""
+        return experiment_weight_destinations(ro, named_current(planned_status, owned))
 
     async def reconcile(
         self,
@@ -98,9 +100,8 @@ class RolloutExperiments:
             events.append(Event("Normal", EXPERIMENT_CREATED, created_event_message(current)))
         await self._terminate(ro.namespace, actions)
         await self._delete(ro.namespace, actions)
-        status = with_experiment_weights(
-            with_current_experiment(plan.status, current), self.weight_destinations(ro, owned)
-        )
+        status = with_current_experiment(plan.status, current)
+        status = with_experiment_weights(status, self.weight_destinations(ro, owned, status))
         return dataclasses.replace(plan, status=status, events=events)
 
     async def _create(self, ro: Rollout, manifest: Mapping[str, Any]) -> Obj:

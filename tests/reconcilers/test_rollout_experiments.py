@@ -223,6 +223,17 @@ async def test_weighted_experiment_templates_get_their_share_of_the_route() -> N
         {"weight": 10, "serviceName": f"{name}-canary", "podTemplateHash": "exphash"}
     ]
     assert (status_weights["canary"]["weight"], status_weights["stable"]["weight"]) == (20, 70)
+    # an abort takes the experiment's share away in the same pass that terminates it
+    await _patch_status(world, {"abort": True})
+    await world.controller.reconcile("ns/demo")
+    world.sync()
+    route = world.api.objects[("httproutes", "ns", "route")]
+    assert {ref["name"]: ref["weight"] for ref in route["spec"]["rules"][0]["backendRefs"]} == {
+        "stable": 100,
+        "canary": 0,
+    }
+    assert "additional" not in world.status()["canary"]["weights"]
+    assert world.api.objects[("experiments", "ns", name)]["spec"]["terminate"] is True
 
 
 def _http_route() -> dict[str, Any]:
