@@ -12,6 +12,7 @@ from rollouts.k8s.resources import ROLLOUTS
 from rollouts.trafficrouting.gatewayapi_objects import PLUGIN_NAME
 from tests.reconcilers.rollout_fakes import rollout, service
 from tests.reconcilers.test_rollout_controller import World
+from tests.reconcilers.test_rollout_traffic_verification import _http_route
 
 STEPS: list[dict[str, Any]] = [
     {"setWeight": 25},
@@ -36,16 +37,21 @@ STEPS: list[dict[str, Any]] = [
 ]
 
 
-async def _at_experiment_step(world: World) -> dict[str, Any]:
-    """Deploy, change the image, and settle at the experiment step; the created Experiment."""
-    world.add("rollouts", rollout(replicas=4, steps=STEPS))
+async def _at_experiment_step(world: World, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deploy (STEPS by default), change the image, and settle at the experiment step; the
+    created Experiment."""
+    world.add("rollouts", manifest or rollout(replicas=4, steps=STEPS))
     await world.settle()
-    ro = copy.deepcopy(world.api.objects[("rollouts", "ns", "demo")])
-    ro["spec"]["template"]["spec"]["containers"][0]["image"] = "demo:2"
-    world.add("rollouts", ro)
-    await world.settle()
+    await _set_image(world, "demo:2")
     (experiment,) = world.api.of("experiments")
     return experiment
+
+
+async def _set_image(world: World, image: str) -> None:
+    ro = copy.deepcopy(world.api.objects[("rollouts", "ns", "demo")])
+    ro["spec"]["template"]["spec"]["containers"][0]["image"] = image
+    world.add("rollouts", ro)
+    await world.settle()
 
 
 def _set_phase(world: World, name: str, phase: str, message: str = "") -> None:
@@ -153,10 +159,7 @@ async def test_a_new_revision_terminates_the_old_experiment_and_runs_its_own() -
     world = World()
     old = (await _at_experiment_step(world))["metadata"]["name"]
     _set_phase(world, old, "Running")
-    ro = copy.deepcopy(world.api.objects[("rollouts", "ns", "demo")])
-    ro["spec"]["template"]["spec"]["containers"][0]["image"] = "demo:3"
-    world.add("rollouts", ro)
-    await world.settle()
+    await _set_image(world, "demo:3")
     assert world.api.objects[("experiments", "ns", old)]["spec"]["terminate"] is True
     names = sorted(ex["metadata"]["name"] for ex in world.api.of("experiments"))
     assert len(names) == 2 and world.status()["canary"]["currentExperiment"] in names
@@ -184,27 +187,19 @@ async def test_weighted_experiment_templates_get_their_share_of_the_route() -> N
     world = World()
     world.add("services", service("stable", {"app": "demo"}))
     world.add("services", service("canary", {"app": "demo"}))
-    world.api.put("httproutes", _http_route())
+    world.api.put("httproutes", _http_route(observed_generation=2))
     steps = [
         {"setWeight": 20},
         {"experiment": {"templates": [{"name": "canary", "specRef": "canary", "weight": 10}]}},
     ]
-    world.add(
-        "rollouts",
-        rollout(
-            replicas=4,
-            steps=steps,
-            canaryService="canary",
-            stableService="stable",
-            trafficRouting={"plugins": {PLUGIN_NAME: {"httpRoute": "route"}}},
-        ),
+    manifest = rollout(
+        replicas=4,
+        steps=steps,
+        canaryService="canary",
+        stableService="stable",
+        trafficRouting={"plugins": {PLUGIN_NAME: {"httpRoute": "route"}}},
     )
-    await world.settle()
-    ro = copy.deepcopy(world.api.objects[("rollouts", "ns", "demo")])
-    ro["spec"]["template"]["spec"]["containers"][0]["image"] = "demo:2"
-    world.add("rollouts", ro)
-    await world.settle()
-    (experiment,) = world.api.of("experiments")
+    experiment = await _at_experiment_step(world, manifest)
     name = experiment["metadata"]["name"]
     # what the Experiment controller reports once the template's Service and pods are up
     template_status = {"name": "canary", "serviceName": f"{name}-canary", "podTemplateHash": "exphash"}
@@ -234,21 +229,3 @@ async def test_weighted_experiment_templates_get_their_share_of_the_route() -> N
     }
     assert "additional" not in world.status()["canary"]["weights"]
     assert world.api.objects[("experiments", "ns", name)]["spec"]["terminate"] is True
-
-
-def _http_route() -> dict[str, Any]:
-    return {
-        "apiVersion": "gateway.networking.k8s.io/v1",
-        "kind": "HTTPRoute",
-        "metadata": {"name": "route", "namespace": "ns", "generation": 1},
-        "spec": {
-            "rules": [
-                {
-                    "backendRefs": [
-                        {"name": "stable", "port": 80, "weight": 100},
-                        {"name": "canary", "port": 80, "weight": 0},
-                    ]
-                }
-            ]
-        },
-    }
