@@ -26,7 +26,7 @@ from typing import Any
 
 from e2e.harness import ControllerProcess, Kubectl, diagnosis, wait_for, wait_for_phase
 from e2e.test_rollout_canary import HASH_LABEL, INSTANCE_LABEL, controller
-from e2e.test_traffic_routers import ISTIO_VS, router_crds
+from e2e.test_traffic_routers import ISTIO_VS, alb_ingress, router_crds
 
 __all__ = ["controller", "router_crds"]  # fixtures shared with the other e2e modules
 
@@ -201,9 +201,16 @@ class Canary:
 
 
 def _deploy(
-    kubectl: Kubectl, controller: ControllerProcess, *manifests: dict[str, Any], watched: list[str]
+    kubectl: Kubectl,
+    controller: ControllerProcess,
+    *manifests: dict[str, Any],
+    watched: list[str],
+    services: bool = True,
 ) -> Canary:
-    kubectl.apply(*manifests)
+    """Apply the manifests (with the stable and canary Services unless ``services`` is False) and
+    wait until the Rollout is Healthy."""
+    # the Services first: a Rollout naming a missing Service is InvalidSpec until the recheck
+    kubectl.apply(*((_service("stable-svc"), _service("canary-svc")) if services else ()), *manifests)
     healthy = wait_for_phase(
         kubectl, f"rollout/{NAME}", "Healthy", timeout=90, controller_log=controller.log_path
     )
@@ -268,37 +275,13 @@ ABORT_DELAY = {"abortScaleDownDelaySeconds": 2}
 def test_alb_actions_annotation_follows_the_steps_and_the_abort(
     kubectl: Kubectl, controller: ControllerProcess
 ) -> None:
-    ingress = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": "alb"},
-        "spec": {
-            "ingressClassName": "alb",
-            "rules": [
-                {
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/*",
-                                "pathType": "ImplementationSpecific",
-                                "backend": {
-                                    "service": {"name": "stable-svc", "port": {"name": "use-annotation"}}
-                                },
-                            }
-                        ]
-                    }
-                }
-            ],
-        },
-    }
+    ingress = alb_ingress()
     routing = {"alb": {"ingress": "alb", "servicePort": 80}}
     rollout = _rollout(kubectl.namespace, routing, STEPS_20, **_services_canary(**ABORT_DELAY))
     canary = _deploy(
         kubectl,
         controller,
         ingress,
-        _service("stable-svc"),
-        _service("canary-svc"),
         rollout,
         watched=["ingress/alb"],
     )
@@ -344,8 +327,6 @@ def test_smi_traffic_split_follows_the_steps_and_the_abort(
     canary = _deploy(
         kubectl,
         controller,
-        _service("stable-svc"),
-        _service("canary-svc"),
         rollout,
         watched=[f"{TRAFFIC_SPLIT}/{NAME}"],
     )
@@ -369,8 +350,6 @@ def test_smi_dynamic_stable_scale_shrinks_the_stable_as_the_canary_weight_rises_
     canary = _deploy(
         kubectl,
         controller,
-        _service("stable-svc"),
-        _service("canary-svc"),
         rollout,
         watched=[f"{TRAFFIC_SPLIT}/{NAME}"],
     )
@@ -461,8 +440,6 @@ def test_gateway_api_backend_weights_and_an_abort_held_until_the_gateway_observe
         kubectl,
         controller,
         _http_route(),
-        _service("stable-svc"),
-        _service("canary-svc"),
         rollout,
         watched=["httproute/route"],
     )
@@ -561,9 +538,8 @@ def test_istio_weights_subsets_header_and_mirror_routes_promotion_and_abort(
         "managedRoutes": [{"name": "hdr"}, {"name": "mirror"}],
     }
     rollout = _rollout(kubectl.namespace, routing, ISTIO_STEPS, **ABORT_DELAY)
-    canary = _deploy(
-        kubectl, controller, *_istio_objects(), rollout, watched=[f"{ISTIO_VS}/vs", f"{ISTIO_DR}/dr"]
-    )
+    watched = [f"{ISTIO_VS}/vs", f"{ISTIO_DR}/dr"]
+    canary = _deploy(kubectl, controller, *_istio_objects(), rollout, watched=watched, services=False)
     assert [r["name"] for r in _istio_http(kubectl)] == ["primary"]
 
     # 1. an update walked to its pause: weight 20, subsets on the two hashes, both managed routes
@@ -632,8 +608,6 @@ def test_nginx_max_traffic_weight(kubectl: Kubectl, controller: ControllerProces
         kubectl,
         controller,
         ingress,
-        _service("stable-svc"),
-        _service("canary-svc"),
         rollout,
         watched=[f"ingress/{NAME}-web-canary"],
     )

@@ -277,32 +277,35 @@ async def test_istio_destination_rule_subsets(
     assert live["metadata"]["annotations"]["argo-rollouts.argoproj.io/managed-by-rollouts"] == "app"
 
 
-async def test_alb_ingress_annotations(client: KubeClient, kubectl: Kubectl, namespace: str) -> None:
-    kubectl.apply(
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": {"name": "alb"},
-            "spec": {
-                "ingressClassName": "alb",
-                "rules": [
-                    {
-                        "http": {
-                            "paths": [
-                                {
-                                    "path": "/*",
-                                    "pathType": "ImplementationSpecific",
-                                    "backend": {
-                                        "service": {"name": "stable-svc", "port": {"name": "use-annotation"}}
-                                    },
-                                }
-                            ]
-                        }
+def alb_ingress() -> dict[str, Any]:
+    """An Ingress for the AWS Load Balancer Controller whose path sends to the stable Service's action."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "alb"},
+        "spec": {
+            "ingressClassName": "alb",
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/*",
+                                "pathType": "ImplementationSpecific",
+                                "backend": {
+                                    "service": {"name": "stable-svc", "port": {"name": "use-annotation"}}
+                                },
+                            }
+                        ]
                     }
-                ],
-            },
-        }
-    )
+                }
+            ],
+        },
+    }
+
+
+async def test_alb_ingress_annotations(client: KubeClient, kubectl: Kubectl, namespace: str) -> None:
+    kubectl.apply(alb_ingress())
     rollout = make_rollout(kubectl, namespace, {"alb": {"ingress": "alb", "servicePort": 80}})
     router = ALBRouter(client, rollout)
     key = "alb.ingress.kubernetes.io/actions.stable-svc"
