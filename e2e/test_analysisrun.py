@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from e2e.harness import ControllerProcess, Kubectl, free_port, serve, wait_for
+from e2e.harness.analysis import job_metric
 from e2e.harness.diagnose import diagnosis
 
 START_TIMEOUT = 90.0  # importing the client library takes several seconds on a loaded 2-core box
@@ -81,27 +82,6 @@ def _web_metric(url: str) -> dict[str, Any]:
         "interval": "1s",
         "successCondition": "result == true",
         "provider": {"web": {"url": url, "jsonPath": "{$.status.healthy}", "timeoutSeconds": 5}},
-    }
-
-
-def _job_metric(*, fail: bool) -> dict[str, Any]:
-    labels = {"rollouts.test/job-fail": "true"} if fail else {}
-    return {
-        "name": "job",
-        "provider": {
-            "job": {
-                "spec": {
-                    "backoffLimit": 0,
-                    "template": {
-                        "metadata": {"labels": labels},
-                        "spec": {
-                            "restartPolicy": "Never",
-                            "containers": [{"name": "check", "image": "busybox:1.36", "command": ["true"]}],
-                        },
-                    },
-                }
-            }
-        },
     }
 
 
@@ -236,7 +216,7 @@ def test_job_metric_follows_its_job(
 ) -> None:
     process = _start(start_controller, namespace)
     name = "job-fail" if fail else "job-ok"
-    kubectl.apply(_run(name, _job_metric(fail=fail)))
+    kubectl.apply(_run(name, job_metric(fail=fail)))
     run = _wait_for_phase(kubectl, name, phase, process, START_TIMEOUT + 90)
     (measurement,) = run["status"]["metricResults"][0]["measurements"]
     assert measurement["phase"] == phase

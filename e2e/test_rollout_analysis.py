@@ -24,13 +24,14 @@ from typing import Any
 
 import pytest
 
-from e2e.harness import Cluster, ControllerProcess, Kubectl, diagnosis, wait_for, wait_for_phase
+from e2e.harness import Cluster, ControllerProcess, Kubectl, wait_for, wait_for_phase
 from e2e.harness.analysis import (
     job_template,
     prometheus_template,
     verdict_analysis,
     verdict_server,
     verdict_template,
+    wait_for_run_phase,
 )
 from e2e.harness.rollouts import HASH_LABEL, rollout_manifest
 from e2e.test_rollout_canary import controller
@@ -78,17 +79,9 @@ def _deploy_then_update(kubectl: Kubectl, controller: ControllerProcess, manifes
 
 
 def _run(kubectl: Kubectl, controller: ControllerProcess, name: str, phase: str) -> dict[str, Any]:
-    def reached() -> dict[str, Any] | None:
-        run = kubectl.get_or_none("analysisrun", name) or {}
-        return run if (run.get("status") or {}).get("phase") == phase else None
-
-    found: dict[str, Any] = wait_for(
-        reached,
-        timeout=TIMEOUT,
-        describe=f"analysisrun {name} {phase}",
-        diagnose=diagnosis(kubectl, [f"rollout/{NAME}", f"analysisrun/{name}"], controller.log_path),
+    return wait_for_run_phase(
+        kubectl, name, [phase], timeout=TIMEOUT, owner=f"rollout/{NAME}", log=controller.log_path
     )
-    return found
 
 
 def _degraded(kubectl: Kubectl, controller: ControllerProcess) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from e2e.harness import ControllerProcess, Kubectl, diagnosis, wait_for, wait_for_phase
-from e2e.harness.analysis import verdict_analysis, verdict_server, verdict_template
+from e2e.harness import ControllerProcess, Kubectl, wait_for, wait_for_phase
+from e2e.harness.analysis import verdict_analysis, verdict_server, verdict_template, wait_for_run_phase
 from e2e.harness.rollouts import HASH_LABEL, rollout_manifest, service_manifest
 from e2e.test_rollout_canary import controller
 
@@ -66,18 +66,10 @@ def _rollout_phase(kubectl: Kubectl, controller: ControllerProcess, phase: str) 
     )
 
 
-def _run_phase(kubectl: Kubectl, controller: ControllerProcess, name: str, *phases: str) -> dict[str, Any]:
-    def reached() -> dict[str, Any] | None:
-        run = kubectl.get_or_none("analysisrun", name) or {}
-        return run if (run.get("status") or {}).get("phase") in phases else None
-
-    found: dict[str, Any] = wait_for(
-        reached,
-        timeout=TIMEOUT,
-        describe=f"analysisrun {name} {phases}",
-        diagnose=diagnosis(kubectl, [f"rollout/{NAME}", f"analysisrun/{name}"], controller.log_path),
+def _run_phase(kubectl: Kubectl, controller: ControllerProcess, name: str, phase: str) -> dict[str, Any]:
+    return wait_for_run_phase(
+        kubectl, name, [phase], timeout=TIMEOUT, owner=f"rollout/{NAME}", log=controller.log_path
     )
-    return found
 
 
 def test_pre_promotion_analysis_gates_the_switch_of_the_active_service(

@@ -11,12 +11,16 @@ serves ``demo_success_ratio 0.99`` in the Prometheus text format.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
+from e2e.harness.diagnose import diagnosis
 from e2e.harness.http_server import serve
+from e2e.harness.kubectl import Kubectl
+from e2e.harness.waiting import wait_for
 
 SCORES = {"/good": 1.0, "/bad": 0.0}
 
@@ -79,7 +83,7 @@ def verdict_analysis(base: str, verdict: str, template: str = "verdict") -> dict
     }
 
 
-def job_template(name: str, *, fail: bool) -> dict[str, Any]:
+def job_metric(*, fail: bool) -> dict[str, Any]:
     """A Job metric; the local cluster's kwok stages fail pods labelled ``rollouts.test/job-fail``."""
     labels = {"rollouts.test/job-fail": "true"} if fail else {}
     job = {
@@ -92,12 +96,36 @@ def job_template(name: str, *, fail: bool) -> dict[str, Any]:
             },
         },
     }
+    return {"name": "job", "provider": {"job": {"spec": job}}}
+
+
+def job_template(name: str, *, fail: bool) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AnalysisTemplate",
         "metadata": {"name": name},
-        "spec": {"metrics": [{"name": "job", "provider": {"job": {"spec": job}}}]},
+        "spec": {"metrics": [job_metric(fail=fail)]},
     }
+
+
+def wait_for_run_phase(
+    kubectl: Kubectl, name: str, phases: Iterable[str], *, timeout: float, owner: str, log: Path
+) -> dict[str, Any]:
+    """Wait until AnalysisRun ``name`` is in one of ``phases``; the run. ``owner`` (``rollout/x``)
+    and the controller's ``log`` go into the diagnosis on timeout."""
+    wanted = set(phases)
+
+    def reached() -> dict[str, Any] | None:
+        run = kubectl.get_or_none("analysisrun", name) or {}
+        return run if (run.get("status") or {}).get("phase") in wanted else None
+
+    found: dict[str, Any] = wait_for(
+        reached,
+        timeout=timeout,
+        describe=f"analysisrun {name} {sorted(wanted)}",
+        diagnose=diagnosis(kubectl, [owner, f"analysisrun/{name}"], log),
+    )
+    return found
 
 
 def prometheus_template(address: str) -> dict[str, Any]:

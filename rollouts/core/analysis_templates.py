@@ -103,13 +103,19 @@ def _specs(resolved: ResolvedTemplates) -> list[Mapping[str, Any]]:
     return [t.get("spec") or {} for t in (*resolved.namespaced, *resolved.cluster)]
 
 
-def _unique_rules(rules: Sequence[Mapping[str, Any]], what: str) -> list[Obj]:
+def _first_repeated(names: Iterable[str]) -> str | None:
     seen: set[str] = set()
-    for rule in rules:
-        name = str(rule.get("metricName") or "")
+    for name in names:
         if name in seen:
-            raise ValueError(f"two {what} metric rules have the same name '{name}'")
+            return name
         seen.add(name)
+    return None
+
+
+def _unique_rules(rules: Sequence[Mapping[str, Any]], what: str) -> list[Obj]:
+    repeated = _first_repeated(str(rule.get("metricName") or "") for rule in rules)
+    if repeated is not None:
+        raise ValueError(f"two {what} metric rules have the same name '{repeated}'")
     return [copy.deepcopy(dict(r)) for r in rules]
 
 
@@ -163,12 +169,9 @@ def run_spec(
     ``resolved``; raises ValueError with upstream's message when the templates do not combine."""
     specs = _specs(resolved)
     metrics = [copy.deepcopy(dict(m)) for spec in specs for m in spec.get("metrics") or []]
-    seen: set[str] = set()
-    for metric in metrics:
-        name = str(metric.get("name") or "")
-        if name in seen:
-            raise ValueError(f"two metrics have the same name '{name}'")
-        seen.add(name)
+    repeated = _first_repeated(str(metric.get("name") or "") for metric in metrics)
+    if repeated is not None:
+        raise ValueError(f"two metrics have the same name '{repeated}'")
     template_dry_run = _unique_rules([r for s in specs for r in s.get("dryRun") or []], "Dry-Run")
     template_retention = _unique_rules(
         [r for s in specs for r in s.get("measurementRetention") or []], "Measurement Retention"

@@ -47,6 +47,7 @@ from rollouts.core import conditions as cond
 from rollouts.core.anti_affinity import injected_term_is_stale, replica_set_affinity
 from rollouts.core.ephemeral import PodMetadata, TemplateMetadataChange, replica_set_metadata_change
 from rollouts.core.history import replica_sets_to_delete
+from rollouts.core.ownership import rollout_owner_reference
 from rollouts.core.phase import PhaseInputs, rollout_phase
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
 from rollouts.core.progress import progress_deadline, timed_out
@@ -210,16 +211,7 @@ def new_replica_set_manifest(
                 REVISION_ANNOTATION: str(revision),
                 DESIRED_REPLICAS_ANNOTATION: str(replicas),
             },
-            "ownerReferences": [
-                {
-                    "apiVersion": ROLLOUT_API_VERSION,
-                    "kind": "Rollout",
-                    "name": ro.name,
-                    "uid": ro.metadata.uid or "",
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
+            "ownerReferences": [rollout_owner_reference(ro)],
         },
         "spec": spec,
     }

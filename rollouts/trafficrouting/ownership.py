@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rollouts.api.rollout import Rollout
+from rollouts.core.ownership import rollout_owner_reference
 
-
-def rollout_owner_reference(rollout: Rollout) -> dict[str, Any]:
-    return {
-        "apiVersion": Rollout.API_VERSION,
-        "kind": "Rollout",
-        "name": rollout.name,
-        "uid": rollout.metadata.uid or "",
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
+__all__ = ["controlled_by", "rollout_owner_reference"]
 
 
 def controlled_by(obj: dict[str, Any], rollout: Rollout) -> bool:

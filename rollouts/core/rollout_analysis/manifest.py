@@ -29,6 +29,7 @@ from rollouts.api.analysis import AnalysisPhase
 from rollouts.api.rollout import Rollout
 from rollouts.api.steps import RolloutAnalysis
 from rollouts.core.analysis_templates import ResolvedTemplates, TemplateRef, run_spec
+from rollouts.core.ownership import rollout_owner_reference
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL
 from rollouts.core.replica_sets import REVISION_ANNOTATION
 from rollouts.core.rollout_analysis.args import rollout_run_args
@@ -67,17 +68,6 @@ class RunPurpose:
 
 def template_refs(analysis: RolloutAnalysis) -> list[TemplateRef]:
     return [TemplateRef(t.template_name or "", bool(t.cluster_scope)) for t in analysis.templates or []]
-
-
-def owner_reference(ro: Rollout) -> dict[str, Any]:
-    return {
-        "apiVersion": Rollout.API_VERSION,
-        "kind": "Rollout",
-        "name": ro.name,
-        "uid": ro.metadata.uid or "",
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
 
 
 def run_name(ro: Rollout, purpose: RunPurpose, pod_hash: str) -> str:
@@ -130,7 +120,7 @@ def new_run(
             "namespace": ro.namespace,
             "labels": run_labels(ro, purpose, new_hash),
             "annotations": annotations,
-            "ownerReferences": [owner_reference(ro)],
+            "ownerReferences": [rollout_owner_reference(ro)],
         },
         "spec": spec,
     }
