@@ -256,7 +256,7 @@ class RolloutController:
             await self._mark_invalid(key, rollout, errors[0])
             return
         pods = await self._pods_for_restart(ro, now)
-        analysis = await self._analysis.reconcile(ro, rollout, inputs.replica_sets)
+        analysis = await self._analysis.reconcile(ro, rollout, inputs.replica_sets, now)
         experiments = self._experiments.owned(ro)
         step_outcome = (
             self._experiments.step_outcome(ro, experiments, inputs.replica_sets) or analysis.outcomes.step

@@ -26,6 +26,7 @@ import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -96,7 +97,9 @@ class RolloutAnalysisRuns:
         uid = ro.metadata.uid or ""
         return list(self._runs.by_index(BY_CONTROLLER_UID, uid)) if uid else []
 
-    async def reconcile(self, ro: Rollout, rollout: Obj, replica_sets: Sequence[Obj]) -> AnalysisPass:
+    async def reconcile(
+        self, ro: Rollout, rollout: Obj, replica_sets: Sequence[Obj], now: datetime
+    ) -> AnalysisPass:
         """Create, terminate and delete this pass's runs; the current runs for the planner."""
         world = AnalysisWorld(
             ro=ro,
@@ -105,6 +108,7 @@ class RolloutAnalysisRuns:
             runs=self.owned(ro),
             templates=self._namespace_templates(ro.namespace),
             cluster_templates=_by_name(self._cluster_templates.list()),
+            now=now,
         )
         decision = decide_analysis_runs(world)
         if decision.errors:

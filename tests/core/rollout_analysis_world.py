@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from rollouts.api.rollout import Rollout
@@ -119,6 +120,7 @@ def decide(
     templates: dict[str, Any] | None = None,
     cluster_templates: dict[str, Any] | None = None,
     replica_sets: list[dict[str, Any]] | None = None,
+    now: datetime | None = None,
 ) -> AnalysisDecision:
     if replica_sets is None:
         replica_sets = [replica_set(OLD_HASH, OLD_TEMPLATE, revision="1"), replica_set(NEW_HASH, TEMPLATE)]
@@ -129,5 +131,6 @@ def decide(
         runs=runs or [],
         templates=templates if templates is not None else {"t": template("t", ["m"])},
         cluster_templates=cluster_templates or {},
+        now=now,
     )
     return decide_analysis_runs(world)

@@ -162,6 +162,29 @@ def test_blue_green_runs_wait_for_their_window(active: str, kind: str, wanted: b
     assert bool(decide(ro).create) is wanted
 
 
+@pytest.mark.parametrize(
+    ("deadline", "fast"), [("2026-01-01T00:10:00Z", True), ("2026-01-01T00:01:00Z", False)]
+)
+def test_a_blue_green_rollback_inside_the_scale_down_delay_runs_no_analysis(
+    deadline: str, fast: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.core.rollout_analysis_world import OLD_TEMPLATE, TEMPLATE, replica_set
+
+    # back to the older template (NEW_HASH here, revision 1) while it waits out its scale-down delay
+    older = replica_set(NEW_HASH, TEMPLATE, revision="1")
+    older["metadata"]["annotations"]["scale-down-deadline"] = deadline
+    newer = replica_set(OLD_HASH, OLD_TEMPLATE, revision="2")
+    ro = bluegreen_rollout(
+        {"blueGreen": {"activeSelector": OLD_HASH}},
+        prePromotionAnalysis={"templates": [{"templateName": "t"}]},
+    )
+    now = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+    decision = decide(ro, replica_sets=[older, newer], now=now)
+    assert (decision.create == []) is fast
+
+
 def test_pre_promotion_waits_for_a_saturated_new_replica_set() -> None:
     from tests.core.rollout_analysis_world import OLD_TEMPLATE, TEMPLATE, replica_set
 

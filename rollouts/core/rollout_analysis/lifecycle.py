@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from rollouts.api.analysis import AnalysisPhase
@@ -42,7 +43,8 @@ from rollouts.api.rollout import Rollout
 from rollouts.core.analysis_templates import TemplateNotFound, Templates, resolve_templates
 from rollouts.core.pod_hash import pod_template_hash, steps_hash
 from rollouts.core.replica_sets import DESIRED_REPLICAS_ANNOTATION, ReplicaSetView, find_new_replica_set
-from rollouts.core.rollback import rollback_within_window
+from rollouts.core.conditions import parse_time
+from rollouts.core.rollback import created_before, rollback_within_window
 from rollouts.core.rollout_analysis.history import runs_to_delete
 from rollouts.core.rollout_analysis.manifest import (
     STEP_INDEX_LABEL,
@@ -77,6 +79,9 @@ class AnalysisWorld:
     runs: Sequence[Obj]
     templates: Templates
     cluster_templates: Templates
+    #: The pass's time: a blue-green rollback to a ReplicaSet still inside its scale-down delay is
+    #: a fast rollback (None: not considered).
+    now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,13 @@ def _current_names(status: Obj) -> dict[RunKind, str]:
     return names
 
 
+def _deadline_after(deadline: str, now: datetime) -> bool:
+    try:
+        return bool(deadline) and parse_time(deadline) > now
+    except ValueError:
+        return False
+
+
 def _has_pause(status: Obj, reason: str) -> bool:
     return any(p.get("reason") == reason for p in status.get("pauseConditions") or [])
 
@@ -146,6 +158,14 @@ class _Pass:
             self.new_rs is not None
             and self.new_rs is not stable
             and rollback_within_window(window, self.new_rs, stable, views)
+        )
+        self.within_delay = (
+            self.ro.blue_green is not None
+            and world.now is not None
+            and self.new_rs is not None
+            and stable is not None
+            and created_before(self.new_rs, stable)
+            and _deadline_after(self.new_rs.scale_down_deadline, world.now)
         )
         wanted_hash = pod_template_hash(template, collision) if template else ""
         steps = [s.to_dict() for s in self.ro.steps]
@@ -299,6 +319,7 @@ class _Pass:
             or bool(status.get("promoteFull"))
             or self.stable_hash == self.new_hash
             or self.within_window
+            or self.within_delay
         )
         kept: dict[RunKind, Obj | None] = {}
         if stop:
