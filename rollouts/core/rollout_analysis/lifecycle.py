@@ -41,9 +41,9 @@ from rollouts.api.defaults import (
 )
 from rollouts.api.rollout import Rollout
 from rollouts.core.analysis_templates import TemplateNotFound, Templates, resolve_templates
+from rollouts.core.conditions import parse_time
 from rollouts.core.pod_hash import pod_template_hash, steps_hash
 from rollouts.core.replica_sets import DESIRED_REPLICAS_ANNOTATION, ReplicaSetView, find_new_replica_set
-from rollouts.core.conditions import parse_time
 from rollouts.core.rollback import created_before, rollback_within_window
 from rollouts.core.rollout_analysis.history import runs_to_delete
 from rollouts.core.rollout_analysis.manifest import (
