@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from rollouts.clock import Clock
 from rollouts.informers.dedup import SubtreeSharer
 from rollouts.informers.shared import SharedInformer
-from rollouts.informers.source import ClientListWatch, ListWatchClient
+from rollouts.informers.source import ClientListWatch, ListWatchClient, ListWatchSource, NoObjects
 from rollouts.informers.trim import Transform
 from rollouts.k8s.resources import REPLICASETS, Resource
 
@@ -64,11 +64,14 @@ class SharedInformerFactory:
         found = self._informers.get(key)
         if found is not None:
             return found
-        source = ClientListWatch(self._client, res, ns, label_selector=label_selector)
+        client_source = ClientListWatch(self._client, res, ns, label_selector=label_selector)
+        source: ListWatchSource = client_source
+        if not res.namespaced and self._namespace is not None and namespace is _ALL:
+            source = NoObjects(self._clock)
         informer = SharedInformer(
             source,
             self._clock,
-            name=source.describe(),
+            name=client_source.describe(),
             resync_seconds=resync_seconds if resync_seconds is not None else self._default_resync,
             transform=transform,
         )

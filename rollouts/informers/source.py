@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from rollouts.clock import Clock
 from rollouts.k8s.resources import Resource
 
 
@@ -96,3 +97,21 @@ class ClientListWatch:
         where = self.namespace or "all namespaces"
         sel = f" [{self.label_selector}]" if self.label_selector else ""
         return f"{self.res.plural} in {where}{sel}"
+
+
+class NoObjects:
+    """A source that lists nothing and whose watches end quietly after their timeout: the
+    informer over it is synced and empty (a kind this process must not, or cannot, watch)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def list(
+        self, *, resource_version: str | None, limit: int | None, continue_token: str | None
+    ) -> dict[str, Any]:
+        return {"metadata": {"resourceVersion": "0"}, "items": []}
+
+    async def watch(self, *, resource_version: str, timeout_seconds: int) -> AsyncIterator[dict[str, Any]]:
+        await self._clock.sleep(timeout_seconds)
+        return
+        yield  # an async generator that yields nothing

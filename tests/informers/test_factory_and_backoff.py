@@ -11,7 +11,7 @@ from rollouts.clock import FakeClock
 from rollouts.informers import ROLLOUTS_POD_TEMPLATE_HASH, SharedInformerFactory
 from rollouts.informers.backoff import Backoff
 from rollouts.informers.trim import intern_strings, trim
-from rollouts.k8s.resources import REPLICASETS, ROLLOUTS, Resource
+from rollouts.k8s.resources import CLUSTER_ANALYSIS_TEMPLATES, REPLICASETS, ROLLOUTS, Resource
 from tests.informers.fakes import FakeStream, Recorder, obj, page, settle
 
 
@@ -82,17 +82,6 @@ async def test_replicaset_informer_selects_by_pod_template_hash_label() -> None:
     assert ("replicasets", None, "rollouts-pod-template-hash") in client.list_calls
 
 
-async def test_cluster_scoped_resources_ignore_the_factory_namespace() -> None:
-    from rollouts.k8s.resources import CLUSTER_ANALYSIS_TEMPLATES
-
-    client = FakeClient()
-    factory = SharedInformerFactory(client, FakeClock(), namespace="prod")
-    factory.informer(CLUSTER_ANALYSIS_TEMPLATES)
-    async with factory.running():
-        await settle()
-    assert client.list_calls == [("clusteranalysistemplates", None, None)]
-
-
 async def test_backoff_doubles_to_the_cap_and_resets_after_two_healthy_minutes() -> None:
     clock = FakeClock()
     backoff = Backoff(clock, jitter=0.0)
@@ -134,3 +123,23 @@ def test_intern_strings_preserves_equality_and_shares_copies() -> None:
     ia, ib = intern_strings(a), intern_strings(b)
     assert ia == a and ib == b
     assert ia["metadata"]["labels"]["app"] is ib["metadata"]["labels"]["app"]
+
+
+async def test_a_namespaced_factory_runs_no_cluster_scoped_informer() -> None:
+    client = FakeClient()
+    clock = FakeClock()
+    factory = SharedInformerFactory(client, clock, namespace="prod")
+    cluster_templates = factory.informer(CLUSTER_ANALYSIS_TEMPLATES)
+    async with factory.running():
+        await settle()
+        assert await factory.wait_for_sync(1)
+        await clock.advance(600)  # watches end and start again without ever asking the API
+        await settle()
+    assert cluster_templates.store.list() == []
+    assert client.list_calls == [] and client.streams == []
+    # an all-namespaces factory watches them as any other kind
+    everywhere = SharedInformerFactory(client, FakeClock())
+    everywhere.informer(CLUSTER_ANALYSIS_TEMPLATES)
+    async with everywhere.running():
+        await settle()
+    assert client.list_calls == [("clusteranalysistemplates", None, None)]
