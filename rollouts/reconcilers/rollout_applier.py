@@ -190,6 +190,13 @@ class PlanApplier:
                     weight=plan.traffic.canary_weight,
                     held=[s.name for s in scale_downs],
                 )
+                held = {f"Scaled down ReplicaSet {s.name} " for s in scale_downs}
+                # the core announced these scale-downs; they did not happen (yet)
+                events = [
+                    e
+                    for e in events
+                    if not (e[1] == cond.SCALING_REPLICA_SET and any(e[2].startswith(h) for h in held))
+                ]
                 scale_downs = []
         for scale in scale_downs:
             await self._scale(namespace, scale, replica_sets.get(scale.name))

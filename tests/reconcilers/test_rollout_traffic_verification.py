@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from rollouts.clock import FakeClock
-from rollouts.core.plan import DesiredTraffic, Plan, ScaleChange
+from rollouts.core.conditions import SCALING_REPLICA_SET, scaling_event_message
+from rollouts.core.plan import DesiredTraffic, Event, Plan, ScaleChange
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.rollout_applier import PlanApplier
 from rollouts.reconcilers.weight_verification import (
@@ -79,6 +80,12 @@ class Scene:
             (body["type"], body["reason"]) for verb, plural, _, body in self.api.calls if plural == "events"
         ]
 
+    def verification_events(self) -> list[tuple[str, str]]:
+        return [e for e in self.events() if e[1] != SCALING_REPLICA_SET]
+
+    def event_messages(self) -> list[str]:
+        return [body["message"] for _, plural, _, body in self.api.calls if plural == "events"]
+
     def condition(self) -> dict[str, Any] | None:
         return _condition(self.api.objects[("rollouts", "ns", "demo")].get("status") or {})
 
@@ -87,7 +94,11 @@ def _abort_plan(weight: int = 0) -> Plan:
     """The canary goes from 3 to 0 pods, the stable from 1 to 3, the weight to ``weight``."""
     traffic = DesiredTraffic(weight, 100 - weight, "c", "s")
     scales = [ScaleChange("canary", 0), ScaleChange("stable", 3)]
-    return Plan(None, scales, [], traffic, _status(weight), [], None)
+    events = [
+        Event("Normal", SCALING_REPLICA_SET, scaling_event_message("up", "stable", 1, 1, 3)),
+        Event("Normal", SCALING_REPLICA_SET, scaling_event_message("down", "canary", 2, 3, 0)),
+    ]
+    return Plan(None, scales, [], traffic, _status(weight), events, None)
 
 
 @pytest.mark.parametrize("verdict", [True, None])
@@ -105,6 +116,7 @@ async def test_a_confirmed_or_unverifiable_weight_lets_the_scale_down_follow_the
         ("patch-status", "rollouts", "demo"),
     ]
     assert (scene.replicas("canary"), scene.replicas("stable")) == (0, 3)
+    assert scene.events() == [("Normal", SCALING_REPLICA_SET)] * 2
     weights = scene.api.objects[("rollouts", "ns", "demo")]["status"]["canary"]["weights"]
     assert weights.get("verified") is verdict
     assert outcome.requeue_after is None
@@ -120,7 +132,8 @@ async def test_an_unconfirmed_weight_holds_only_the_scale_downs_and_requeues() -
     assert status["canary"]["weights"]["verified"] is False
     assert outcome.requeue_after == VERIFY_RETRY_SECONDS
     assert scene.condition() is None  # not yet timed out: no condition, no event
-    assert scene.events() == []
+    # the scale-up is announced, the held scale-down is not
+    assert scene.event_messages() == ["Scaled up ReplicaSet stable (revision 1) from 1 to 3"]
     # confirmed on a later pass: the same plan's scale-down goes through
     scene.verdict = True
     await scene.clock.advance(VERIFY_RETRY_SECONDS)
@@ -151,17 +164,17 @@ async def test_a_weight_unconfirmed_past_the_timeout_gets_a_condition_and_one_wa
     assert condition is not None
     assert (condition["status"], condition["reason"]) == ("False", WEIGHT_NOT_VERIFIED)
     assert "Traffic weight 0 not confirmed" in condition["message"]
-    assert scene.events() == [("Warning", WEIGHT_NOT_VERIFIED)]
+    assert scene.verification_events() == [("Warning", WEIGHT_NOT_VERIFIED)]
     assert scene.replicas("canary") == 3  # still held: the pods may still get traffic
     await scene.clock.advance(VERIFY_RETRY_SECONDS)
     await scene.apply(_abort_plan())
-    assert scene.events() == []  # said once
+    assert scene.verification_events() == []  # said once
     scene.verdict = True
     await scene.apply(_abort_plan())
     condition = scene.condition()
     assert condition is not None
     assert (condition["status"], condition["reason"]) == ("True", WEIGHT_VERIFIED)
-    assert scene.events() == [("Normal", WEIGHT_VERIFIED)]
+    assert scene.verification_events() == [("Normal", WEIGHT_VERIFIED)]
     assert scene.replicas("canary") == 0
 
 
