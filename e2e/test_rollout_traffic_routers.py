@@ -26,7 +26,7 @@ from typing import Any
 
 from e2e.harness import ControllerProcess, Kubectl, diagnosis, wait_for, wait_for_phase
 from e2e.test_rollout_canary import HASH_LABEL, INSTANCE_LABEL, controller
-from e2e.test_traffic_routers import ISTIO_VS, alb_ingress, router_crds
+from e2e.test_traffic_routers import ISTIO_VS, alb_ingress, nginx_ingress, router_crds
 
 __all__ = ["controller", "router_crds"]  # fixtures shared with the other e2e modules
 
@@ -161,19 +161,15 @@ def _set_image(kubectl: Kubectl, tag: str) -> None:
     kubectl("patch", "rollout", NAME, "--type", "json", "-p", json.dumps(op))
 
 
+def _merge_status(kubectl: Kubectl, kind: str, name: str, status: dict[str, Any]) -> None:
+    """Merge-patch an object's status subresource."""
+    body = json.dumps({"status": status})
+    kubectl("patch", kind, name, "--subresource", "status", "--type", "merge", "-p", body)
+
+
 def _patch_status(kubectl: Kubectl, status: dict[str, Any]) -> None:
     """What ``kubectl argo rollouts abort`` / ``promote`` send: a merge patch of the status."""
-    kubectl(
-        "patch",
-        "rollout",
-        NAME,
-        "--subresource",
-        "status",
-        "--type",
-        "merge",
-        "-p",
-        json.dumps({"status": status}),
-    )
+    _merge_status(kubectl, "rollout", NAME, status)
 
 
 # -- the shared scenario --------------------------------------------------------------------------
@@ -418,17 +414,7 @@ def _gateway_reports(kubectl: Kubectl, observed_generation: int) -> None:
             {"parentRef": {"name": "gw"}, "controllerName": "example.com/gw", "conditions": [condition]}
         ]
     }
-    kubectl(
-        "patch",
-        "httproute",
-        "route",
-        "--subresource",
-        "status",
-        "--type",
-        "merge",
-        "-p",
-        json.dumps({"status": status}),
-    )
+    _merge_status(kubectl, "httproute", "route", status)
 
 
 def test_gateway_api_backend_weights_and_an_abort_held_until_the_gateway_observes_it(
@@ -580,27 +566,7 @@ def test_istio_weights_subsets_header_and_mirror_routes_promotion_and_abort(
 
 
 def test_nginx_max_traffic_weight(kubectl: Kubectl, controller: ControllerProcess) -> None:
-    ingress = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": "web", "annotations": {"kubernetes.io/ingress.class": "nginx"}},
-        "spec": {
-            "rules": [
-                {
-                    "host": "app.example.com",
-                    "http": {
-                        "paths": [
-                            {
-                                "path": "/",
-                                "pathType": "Prefix",
-                                "backend": {"service": {"name": "stable-svc", "port": {"number": 80}}},
-                            }
-                        ]
-                    },
-                }
-            ]
-        },
-    }
+    ingress = nginx_ingress()
     routing = {"nginx": {"stableIngress": "web"}, "maxTrafficWeight": 1000}
     steps = [{"setWeight": 200}, {"pause": {}}]
     rollout = _rollout(kubectl.namespace, routing, steps, **_services_canary(**ABORT_DELAY))

@@ -74,30 +74,33 @@ HEADER = SetHeaderRoute.model_validate(
 )
 
 
+def nginx_ingress() -> dict[str, Any]:
+    """A stable Ingress ``web`` for the NGINX Ingress Controller, sending ``/`` to the stable Service."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "annotations": {"kubernetes.io/ingress.class": "nginx"}},
+        "spec": {
+            "rules": [
+                {
+                    "host": "app.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "stable-svc", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+    }
+
+
 async def test_nginx_canary_ingress(client: KubeClient, kubectl: Kubectl, namespace: str) -> None:
-    kubectl.apply(
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": {"name": "web", "annotations": {"kubernetes.io/ingress.class": "nginx"}},
-            "spec": {
-                "rules": [
-                    {
-                        "host": "app.example.com",
-                        "http": {
-                            "paths": [
-                                {
-                                    "path": "/",
-                                    "pathType": "Prefix",
-                                    "backend": {"service": {"name": "stable-svc", "port": {"number": 80}}},
-                                }
-                            ]
-                        },
-                    }
-                ]
-            },
-        }
-    )
+    kubectl.apply(nginx_ingress())
     rollout = make_rollout(kubectl, namespace, {"nginx": {"stableIngress": "web"}})
     router = NginxRouter(client, rollout)
     prefix = "nginx.ingress.kubernetes.io"
