@@ -9,6 +9,8 @@ with upstream's rules (its reconcileTrafficRouting):
 * otherwise the *current* step's setHeaderRoute / setMirrorRoute is applied, the current step being
   the one the Rollout stood at when the pass began (a route step completes in the pass that sees it,
   so the plan's index has already moved on);
+* ``canary.pingPong`` is refused with a TrafficRoutingError (not supported yet: the core has no
+  ping-pong math);
 * weights are always read back (``verify``): the answer gates the pass's scale-downs in
   :mod:`.rollout_applier` (see :mod:`.weight_verification`).
 
@@ -77,8 +79,13 @@ def traffic_route(
             remove_managed_routes=finished,
             verify=True,
         )
-        routers = routers_for(client, ro)
+        routers = []
         try:
+            if canary.ping_pong is not None:
+                # The core has no ping-pong math yet (which of ping/pong is stable, status.canary.
+                # stablePingPong); routing without it would send traffic to the wrong Service.
+                raise TrafficRoutingError("canary.pingPong is not supported by this controller yet")
+            routers = routers_for(client, ro)
             return await apply_traffic(routers, request)
         except TrafficRoutingError as err:
             await recorder.emit(rollout, "Warning", TRAFFIC_ROUTING_ERROR, str(err))

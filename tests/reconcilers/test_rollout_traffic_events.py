@@ -100,3 +100,25 @@ async def test_a_header_route_step_reaches_istio_and_goes_when_the_update_comple
     await world.settle()
     assert world.status()["phase"] == "Healthy"
     assert [r["name"] for r in http()] == ["primary"]
+
+
+async def test_ping_pong_is_refused_with_a_clear_traffic_routing_error() -> None:
+    world = World()
+    world.add("services", service("ping", {"app": "demo"}))
+    world.add("services", service("pong", {"app": "demo"}))
+    ro = rollout(
+        replicas=2,
+        steps=[{"setWeight": 50}, {"pause": {}}],
+        pingPong={"pingService": "ping", "pongService": "pong"},
+        trafficRouting={"alb": {"ingress": "ing", "rootService": "root", "servicePort": 80}},
+    )
+    world.add("rollouts", ro)
+    with pytest.raises(TrafficRoutingError, match="pingPong is not supported"):
+        for _ in range(4):
+            await world.controller.reconcile("ns/demo")
+            world.sync()
+    assert (
+        "Warning",
+        "TrafficRoutingError",
+        "canary.pingPong is not supported by this controller yet",
+    ) in _events(world)
