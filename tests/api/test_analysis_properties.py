@@ -55,8 +55,11 @@ def _for_type(tp: Any, depth: int) -> st.SearchStrategy[Any]:
 
 def _document(model: type[BaseModel], depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
     """A JSON document for ``model``: a random subset of its fields, by their JSON names."""
-    if depth > 6 or model is ObjectMeta:
+    if model is ObjectMeta:
         return st.fixed_dictionaries({}, optional={"name": _text})
+    if depth > 6:
+        # Past the depth limit the object is left empty: only fields of ``model`` may appear.
+        return st.just({})
     optional = {
         field.alias or name: _for_type(field.annotation, depth)
         for name, field in model.model_fields.items()
