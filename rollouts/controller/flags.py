@@ -173,7 +173,9 @@ UPSTREAM_FLAGS: tuple[tuple[str, Any, str], ...] = (
 
 
 def _add_upstream_flags(p: argparse.ArgumentParser) -> None:
-    group = p.add_argument_group("accepted for compatibility with upstream; no effect yet")
+    group = p.add_argument_group(
+        "accepted for compatibility with upstream (the router API versions take effect; the rest not yet)"
+    )
     for flag, _, kind in UPSTREAM_FLAGS:
         dest = "upstream_" + flag[2:].replace("-", "_")
         if kind == "bool":

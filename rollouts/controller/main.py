@@ -21,6 +21,7 @@ from rollouts.controller.app import ControllerApp, Dependencies
 from rollouts.controller.controllers import ControllerRegistry, Runtime
 from rollouts.controller.flags import Options, parse
 from rollouts.controller.instance import handles, instance_id_selector
+from rollouts.controller.router_flags import ROUTER_FLAGS, router_settings
 from rollouts.informers.factory import SharedInformerFactory
 from rollouts.k8s.client import KubeClient
 from rollouts.k8s.resources import ANALYSIS_RUNS, EXPERIMENTS, ROLLOUTS
@@ -89,6 +90,7 @@ def rollout_controller(runtime: Runtime) -> RolloutController:
             threads=runtime.options.rollout_threads,
             label_selector=instance_id_selector(instance_id),
             handles=lambda obj: handles(obj, instance_id),
+            router_settings=router_settings(runtime.options),
         )
     )
 
@@ -184,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rollouts_logging.configure(options.loglevel, "json" if options.logformat == "json" else "text")
     for flag in options.inert:
+        if flag in ROUTER_FLAGS:
+            continue
         log.warning("flag accepted for compatibility but has no effect yet", flag=flag)
     return asyncio.run(run(options))
 

@@ -82,6 +82,7 @@ from rollouts.reconcilers.rollout_indexes import (
 )
 from rollouts.reconcilers.rollout_inputs import RolloutInputs, gather
 from rollouts.reconcilers.rollout_traffic import traffic_route
+from rollouts.trafficrouting.factory import DEFAULT_ROUTER_SETTINGS, RouterSettings
 from rollouts.workqueue import RateLimitingQueue
 
 log = structlog.get_logger("rollouts.reconcilers.rollout")
@@ -100,6 +101,8 @@ class RolloutControllerSetup:
     label_selector: str | None = None
     #: Whether this controller instance handles an object (the instance-id rule).
     handles: Callable[[Mapping[str, Any]], bool] = lambda obj: True
+    #: Upstream's router API-version flags.
+    router_settings: RouterSettings = DEFAULT_ROUTER_SETTINGS
 
 
 def _resource_version(obj: Mapping[str, Any]) -> int:
@@ -271,6 +274,8 @@ class RolloutController:
             rollout,
             plan,
             additional=self._experiments.weight_destinations(ro, experiments, plan.status),
+            settings=self._setup.router_settings,
+            clock=self._clock,
         )
         outcome = await self._applier.apply(rollout, plan, inputs.replica_sets_by_name(), now, route)
         if outcome.written is not None:

@@ -32,11 +32,12 @@ from typing import Any
 
 from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
+from rollouts.clock import Clock
 from rollouts.core.plan import DesiredTraffic, Plan
 from rollouts.reconcilers.events import EventRecorder
 from rollouts.reconcilers.rollout_applier import TrafficRoute
 from rollouts.trafficrouting.apply import TrafficRequest, apply_traffic
-from rollouts.trafficrouting.factory import routers_for
+from rollouts.trafficrouting.factory import DEFAULT_ROUTER_SETTINGS, RouterSettings
 from rollouts.trafficrouting.router import RouterClient, TrafficRoutingError
 
 TRAFFIC_ROUTING_ERROR = "TrafficRoutingError"
@@ -50,9 +51,13 @@ def traffic_route(
     plan: Plan,
     *,
     additional: Sequence[WeightDestination] = (),
+    settings: RouterSettings = DEFAULT_ROUTER_SETTINGS,
+    clock: Clock | None = None,
 ) -> TrafficRoute | None:
     """The route for this pass; None when the Rollout has no trafficRouting. ``additional``: the
-    running step Experiment's weighted templates (rollouts.core.experiment.rollout_step)."""
+    running step Experiment's weighted templates (rollouts.core.experiment.rollout_step);
+    ``settings``: the controller's router flags; ``clock``: the controller's clock (routers that
+    wait, such as Ambassador's, wait on it)."""
     canary = ro.canary
     if canary is None or canary.traffic_routing is None:
         return None
@@ -85,7 +90,7 @@ def traffic_route(
                 # The core has no ping-pong math yet (which of ping/pong is stable, status.canary.
                 # stablePingPong); routing without it would send traffic to the wrong Service.
                 raise TrafficRoutingError("canary.pingPong is not supported by this controller yet")
-            routers = routers_for(client, ro)
+            routers = settings.routers(client, ro, clock)
             return await apply_traffic(routers, request)
         except TrafficRoutingError as err:
             await recorder.emit(rollout, "Warning", TRAFFIC_ROUTING_ERROR, str(err))

@@ -1,7 +1,10 @@
 """The routers a Rollout configures, in upstream's order (ALB, Istio, NGINX, SMI, Ambassador, App Mesh,
-Traefik, APISIX, then plugins); the API versions are upstream's controller flags."""
+Traefik, APISIX, then plugins); the API versions are upstream's controller flags, carried from the
+command line to every reconcile as one :class:`RouterSettings`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rollouts.api.rollout import Rollout
 from rollouts.clock import Clock
@@ -24,6 +27,38 @@ from rollouts.trafficrouting.resources import (
 from rollouts.trafficrouting.router import RouterClient, TrafficRouter, TrafficRoutingError
 from rollouts.trafficrouting.smi import SMIRouter
 from rollouts.trafficrouting.traefik import TraefikRouter
+
+
+@dataclass(frozen=True, slots=True)
+class RouterSettings:
+    """Controller-wide router settings: upstream's ``--istio-api-version``,
+    ``--traffic-split-api-version``, ``--traefik-api-version`` / ``--traefik-api-group``,
+    ``--ambassador-api-version`` and ``--appmesh-crd-version`` (None group: the version's own)."""
+
+    istio_api_version: str = DEFAULT_ISTIO_VERSION
+    smi_api_version: str = DEFAULT_SMI_VERSION
+    traefik_api_version: str = DEFAULT_TRAEFIK_VERSION
+    traefik_api_group: str | None = None
+    ambassador_api_version: str = DEFAULT_AMBASSADOR_VERSION
+    appmesh_crd_version: str = DEFAULT_APP_MESH_VERSION
+
+    def routers(self, client: RouterClient, rollout: Rollout, clock: Clock | None) -> list[TrafficRouter]:
+        """:func:`routers_for` with these settings; ``clock`` paces the Ambassador router's wait."""
+        return routers_for(
+            client,
+            rollout,
+            istio_api_version=self.istio_api_version,
+            smi_api_version=self.smi_api_version,
+            traefik_api_version=self.traefik_api_version,
+            traefik_api_group=self.traefik_api_group,
+            ambassador_api_version=self.ambassador_api_version,
+            appmesh_crd_version=self.appmesh_crd_version,
+            clock=clock,
+        )
+
+
+#: Upstream's defaults for every router flag.
+DEFAULT_ROUTER_SETTINGS = RouterSettings()
 
 
 def routers_for(
