@@ -88,8 +88,9 @@ async def test_the_routers_edit_the_kinds_of_the_given_versions() -> None:
         ambassador_mappings("x.getambassador.io/v3alpha1"),
         {"metadata": {"name": "web", "namespace": "ns"}, "spec": {"prefix": "/", "service": "stable-svc"}},
     )
-    # (the fake keys objects by plural: the Ambassador kind, AmbassadorMapping, is what tells the
-    # versions apart here; Istio and Traefik are checked through their resources above)
+    # The fake keys objects by plural only, so of these three the Ambassador kind (x.getambassador.io
+    # serves AmbassadorMappings) is the one that fails under the default settings; the Istio and
+    # Traefik versions are checked on the settings in the test above.
     for router in settings.routers(client, ro, clock=None):
         await router.set_weight(20)
     assert client.stored(virtual_services("v1beta1"), "vs")["spec"]["http"][0]["route"][1]["weight"] == 20
