@@ -6,14 +6,15 @@ outcome of the current step's AnalysisRun or Experiment (if any), and ``now``; i
 objects must give a plan with no changes (idempotence; tested with a simulated cluster).
 
 Covered: canary with and without traffic routing (replica counts, steps, pauses, promotion,
-promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons,
+promote-full, abort with abortScaleDownDelaySeconds and upstream's abort reasons, ping-pong Services
+(rollouts.core.ping_pong),
 progressDeadlineAbort, manual pause, scale-down deadlines of the old stables (and
 scaleDownDelayRevisionLimit), ephemeral metadata,
 anti-affinity, revisions, rollbackWindow, restarts (given the pods), workloadRef,
 revisionHistoryLimit, status, conditions, phase, events, requeue); blue-green lives in
 :mod:`rollouts.core.plan_bluegreen` on the same :class:`Plan`. Not yet covered (callers must not
 rely on it): AnalysisRun / Experiment *creation* (the phases of the step's and the background
-run are inputs; rollouts.core.rollout_analysis decides the runs), status.duration, ping-pong,
+run are inputs; rollouts.core.rollout_analysis decides the runs), status.duration,
 step plugins, header/mirror routes.
 
 Apply order for the reconciler: merge ``rollout_annotations`` into the Rollout; create the
@@ -49,6 +50,7 @@ from rollouts.core.ephemeral import PodMetadata, TemplateMetadataChange, replica
 from rollouts.core.history import replica_sets_to_delete
 from rollouts.core.ownership import rollout_owner_reference
 from rollouts.core.phase import PhaseInputs, rollout_phase
+from rollouts.core.ping_pong import flipped, ping_pong_selectors
 from rollouts.core.pod_hash import POD_TEMPLATE_HASH_LABEL, pod_template_hash, steps_hash
 from rollouts.core.progress import progress_deadline, timed_out
 from rollouts.core.replica_math import (
@@ -428,6 +430,7 @@ def plan_canary(
     if not stable_hash:
         # Initial deploy: the first ReplicaSet is stable at once, no steps are run.
         stable_hash = status["stableRS"] = new_hash
+        _flip_ping_pong(ro, status)
         status["currentStepIndex"] = len(steps) if steps else None
     stable = next((rs for rs in views if rs.pod_template_hash == stable_hash and rs.name != new.name), None)
     others = [rs for rs in views if rs.name != new.name and (stable is None or rs.name != stable.name)]
@@ -832,6 +835,7 @@ def _promote_if_done(ctx: PlanContext) -> None:
         reason = f"Completed all {len(ctx.steps)} canary steps"
     old_stable = ctx.stable
     status["stableRS"] = status["currentPodHash"]
+    _flip_ping_pong(ctx.ro, status)
     status.pop("promoteFull", None)
     ctx.events.append(
         Event(
@@ -921,11 +925,28 @@ def scale_down_after_deadline(ctx: PlanContext, rs: ReplicaSetView, delay: int) 
     ctx.scale(rs, 0, **{SCALE_DOWN_DEADLINE_ANNOTATION: None})
 
 
+def _flip_ping_pong(ro: Rollout, status: dict[str, Any]) -> None:
+    """A promotion that changed status.stableRS swaps the ping-pong roles (rollouts.core.ping_pong)."""
+    if ro.canary is not None and ro.canary.ping_pong is not None:
+        recorded = status.setdefault("canary", {})
+        recorded["stablePingPong"] = flipped(recorded.get("stablePingPong"))
+
+
 def _service_selectors(ctx: PlanContext) -> list[ServiceSelector]:
     canary = ctx.ro.canary
     assert canary is not None
-    out = []
     stable_hash = ctx.status.get("stableRS") or ""
+    stored = ctx.ro.status.canary if ctx.ro.status else None
+    out = [
+        ServiceSelector(service, pod_hash)
+        for service, pod_hash in ping_pong_selectors(
+            canary,
+            recorded_before=stored.stable_ping_pong if stored else None,
+            recorded_after=(ctx.status.get("canary") or {}).get("stablePingPong"),
+            stable_hash=stable_hash,
+            current_hash=ctx.status.get("currentPodHash") or "",
+        )
+    ]
     canary_hash = stable_hash if ctx.status.get("abort") else (ctx.status.get("currentPodHash") or "")
     if canary.stable_service and stable_hash:
         out.append(ServiceSelector(canary.stable_service, stable_hash))
