@@ -9,8 +9,10 @@ with upstream's rules (its reconcileTrafficRouting):
 * otherwise the *current* step's setHeaderRoute / setMirrorRoute is applied, the current step being
   the one the Rollout stood at when the pass began (a route step completes in the pass that sees it,
   so the plan's index has already moved on);
-* ``canary.pingPong`` is refused with a TrafficRoutingError (not supported yet: the core has no
-  ping-pong math);
+* with ``canary.pingPong`` the routers are handed the Rollout carrying the pass's planned
+  ``status.canary.stablePingPong`` (rollouts.core.ping_pong): the plan's weights are for the
+  status after this pass, so a promotion that flipped the roles routes its weight 0 to the new
+  canary side, i.e. everything to the Service that already selects the new stable pods;
 * weights are always read back (``verify``): the answer gates the pass's scale-downs in
   :mod:`.rollout_applier` (see :mod:`.weight_verification`).
 
@@ -31,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rollouts.api.rollout import Rollout
-from rollouts.api.rollout_status import WeightDestination
+from rollouts.api.rollout_status import CanaryStatus, RolloutStatus, WeightDestination
 from rollouts.clock import Clock
 from rollouts.core.plan import DesiredTraffic, Plan
 from rollouts.reconcilers.events import EventRecorder
@@ -86,11 +88,7 @@ def traffic_route(
         )
         routers = []
         try:
-            if canary.ping_pong is not None:
-                # The core has no ping-pong math yet (which of ping/pong is stable, status.canary.
-                # stablePingPong); routing without it would send traffic to the wrong Service.
-                raise TrafficRoutingError("canary.pingPong is not supported by this controller yet")
-            routers = settings.routers(client, ro, clock)
+            routers = settings.routers(client, _with_planned_ping_pong(ro, status), clock)
             return await apply_traffic(routers, request)
         except TrafficRoutingError as err:
             await recorder.emit(rollout, "Warning", TRAFFIC_ROUTING_ERROR, str(err))
@@ -102,3 +100,17 @@ def traffic_route(
                     await recorder.emit(rollout, event.type, event.reason, event.message)
 
     return route
+
+
+def _with_planned_ping_pong(ro: Rollout, status: Mapping[str, Any]) -> Rollout:
+    """``ro`` with ``status.canary.stablePingPong`` as planned for this pass (ping-pong only)."""
+    canary = ro.canary
+    if canary is None or canary.ping_pong is None:
+        return ro
+    planned = (status.get("canary") or {}).get("stablePingPong")
+    stored = ro.status or RolloutStatus()
+    stored_canary = stored.canary or CanaryStatus()
+    if stored_canary.stable_ping_pong == planned:
+        return ro
+    recorded = stored_canary.model_copy(update={"stable_ping_pong": planned})
+    return ro.model_copy(update={"status": stored.model_copy(update={"canary": recorded})})

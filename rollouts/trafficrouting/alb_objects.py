@@ -1,7 +1,9 @@
 """ALB (pure): the AWS Load Balancer Controller annotations on the user's Ingress(es).
 
 * ``<prefix>/actions.<rootService or stableService>``: a forward action with weighted target groups
-  — canary, each experiment destination, then stable (``100 - w - Σ``) — all on ``servicePort``,
+  — canary, each experiment destination, then stable (``100 - w - Σ``) — all on ``servicePort``;
+  with ``pingPong`` the canary and stable target groups are the ping/pong Services in their
+  current roles (``status.canary.stablePingPong``),
   plus ``TargetGroupStickinessConfig`` when ``stickinessConfig`` is set. Keys and order follow the
   controller's JSON (Type, ForwardConfig{TargetGroups[{ServiceName, ServicePort, Weight}], …}).
 * ``rollouts.argoproj.io/managed-alb-annotations``: JSON ``{rollout: [annotation keys it wrote]}``,
@@ -28,7 +30,12 @@ from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute
 from rollouts.api.traffic_routing import ALBTrafficRouting
-from rollouts.trafficrouting.config import managed_route_names, plural_or_single, router_block
+from rollouts.trafficrouting.config import (
+    managed_route_names,
+    plural_or_single,
+    routed_services,
+    router_block,
+)
 from rollouts.trafficrouting.router import TrafficRoutingError
 from rollouts.trafficrouting.weights import stable_weight
 
@@ -91,12 +98,11 @@ def _forward(groups: list[dict[str, Any]], rollout: Rollout) -> str:
 def forward_action(
     rollout: Rollout, desired_weight: int, additional_destinations: Sequence[WeightDestination] = ()
 ) -> str:
-    canary = rollout.canary
-    assert canary is not None
+    stable_svc, canary_svc = routed_services(rollout, ping_pong_preferred=True)
     alb = alb_config(rollout)
     port = str(alb.service_port or 0)
     groups: list[dict[str, Any]] = [
-        {"ServiceName": canary.canary_service or "", "ServicePort": port, "Weight": desired_weight}
+        {"ServiceName": canary_svc, "ServicePort": port, "Weight": desired_weight}
     ]
     for dest in additional_destinations:
         groups.append(
@@ -104,7 +110,7 @@ def forward_action(
         )
     groups.append(
         {
-            "ServiceName": canary.stable_service or "",
+            "ServiceName": stable_svc,
             "ServicePort": port,
             "Weight": stable_weight(desired_weight, additional_destinations),
         }
@@ -153,8 +159,6 @@ def with_header_route(rollout: Rollout, ingress: dict[str, Any], route: SetHeade
     result = _without_header_route(rollout, ingress, name)
     if not route.match:
         return result
-    canary = rollout.canary
-    assert canary is not None
     conditions = []
     for m in route.match:
         value = m.header_value
@@ -167,9 +171,8 @@ def with_header_route(rollout: Rollout, ingress: dict[str, Any], route: SetHeade
             }
         )
     port = str(alb_config(rollout).service_port or 0)
-    action = _forward(
-        [{"ServiceName": canary.canary_service or "", "ServicePort": port, "Weight": 100}], rollout
-    )
+    _, canary_svc = routed_services(rollout, ping_pong_preferred=True)
+    action = _forward([{"ServiceName": canary_svc, "ServicePort": port, "Weight": 100}], rollout)
     annotations = result.setdefault("metadata", {}).setdefault("annotations", {})
     annotations[action_key(rollout, name)] = action
     annotations[condition_key(rollout, name)] = _compact(conditions)

@@ -30,7 +30,12 @@ from rollouts.api.rollout import Rollout
 from rollouts.api.rollout_status import WeightDestination
 from rollouts.api.steps import SetHeaderRoute, SetMirrorRoute
 from rollouts.api.traffic_routing import IstioTrafficRouting, IstioVirtualService, TCPRoute, TLSRoute
-from rollouts.trafficrouting.config import managed_route_names, plural_or_single, router_block
+from rollouts.trafficrouting.config import (
+    managed_route_names,
+    plural_or_single,
+    routed_services,
+    router_block,
+)
 from rollouts.trafficrouting.matches import string_match
 from rollouts.trafficrouting.observed import generation_observed
 from rollouts.trafficrouting.router import TrafficRoutingError
@@ -60,11 +65,8 @@ class _Roles:
     """Which destinations are canary/stable for this Rollout (the canary test comes first)."""
 
     def __init__(self, rollout: Rollout) -> None:
-        canary = rollout.canary
-        assert canary is not None
         dr = istio_config(rollout).destination_rule
-        self.canary_svc = canary.canary_service or ""
-        self.stable_svc = canary.stable_service or ""
+        self.stable_svc, self.canary_svc = routed_services(rollout, ping_pong_preferred=False)
         self.canary_subset = (dr.canary_subset_name or "") if dr else ""
         self.stable_subset = (dr.stable_subset_name or "") if dr else ""
         self.uses_subsets = dr is not None

@@ -4,6 +4,7 @@ pass), TrafficRoutingError when a router cannot do its job, and the current step
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -102,10 +103,19 @@ async def test_a_header_route_step_reaches_istio_and_goes_when_the_update_comple
     assert [r["name"] for r in http()] == ["primary"]
 
 
-async def test_ping_pong_is_refused_with_a_clear_traffic_routing_error() -> None:
+def _alb_ingress() -> dict[str, Any]:
+    backend = {"service": {"name": "root", "port": {"name": "use-annotation"}}}
+    return {
+        "metadata": {"name": "ing", "namespace": "ns", "annotations": {}},
+        "spec": {"rules": [{"http": {"paths": [{"path": "/*", "backend": backend}]}}]},
+    }
+
+
+async def test_an_alb_ping_pong_rollout_routes_to_the_side_that_is_canary_now() -> None:
     world = World()
-    world.add("services", service("ping", {"app": "demo"}))
-    world.add("services", service("pong", {"app": "demo"}))
+    for name in ("ping", "pong", "root"):
+        world.add("services", service(name, {"app": "demo"}))
+    world.api.put("ingresses", _alb_ingress())
     ro = rollout(
         replicas=2,
         steps=[{"setWeight": 50}, {"pause": {}}],
@@ -113,12 +123,35 @@ async def test_ping_pong_is_refused_with_a_clear_traffic_routing_error() -> None
         trafficRouting={"alb": {"ingress": "ing", "rootService": "root", "servicePort": 80}},
     )
     world.add("rollouts", ro)
-    with pytest.raises(TrafficRoutingError, match="pingPong is not supported"):
-        for _ in range(4):
-            await world.controller.reconcile("ns/demo")
-            world.sync()
-    assert (
-        "Warning",
-        "TrafficRoutingError",
-        "canary.pingPong is not supported by this controller yet",
-    ) in _events(world)
+    await world.settle()
+    assert world.status()["phase"] == "Healthy"
+    assert world.status()["canary"]["stablePingPong"] == "ping"
+
+    def groups() -> dict[str, int]:
+        annotations = world.api.objects[("ingresses", "ns", "ing")]["metadata"]["annotations"]
+        action = json.loads(annotations["alb.ingress.kubernetes.io/actions.root"])
+        return {g["ServiceName"]: g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]}
+
+    def selected(name: str) -> str | None:
+        selector: dict[str, str] = world.api.objects[("services", "ns", name)]["spec"]["selector"]
+        return selector.get("rollouts-pod-template-hash")
+
+    v1 = world.status()["stableRS"]
+    assert groups() == {"pong": 0, "ping": 100} and selected("ping") == v1
+    updated = copy.deepcopy(world.api.objects[("rollouts", "ns", "demo")])
+    updated["spec"]["template"]["spec"]["containers"][0]["image"] = "demo:2"
+    world.add("rollouts", updated)
+    await world.settle()
+    v2 = world.status()["currentPodHash"]
+    assert world.status()["currentStepIndex"] == 1
+    assert groups() == {"pong": 50, "ping": 50}
+    assert (selected("ping"), selected("pong")) == (v1, v2)
+    await world.api.patch(ROLLOUTS, "demo", {"status": {"pauseConditions": None}}, "ns", subresource="status")
+    world.sync()
+    await world.settle()
+    assert world.status()["stableRS"] == v2
+    assert world.status()["canary"]["stablePingPong"] == "pong"
+    # the roles flipped: everything goes to pong, which already selected the new pods
+    assert groups() == {"ping": 0, "pong": 100}
+    assert (selected("ping"), selected("pong")) == (v1, v2)
+    assert not any(e[1] == "TrafficRoutingError" for e in _events(world))
