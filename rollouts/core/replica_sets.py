@@ -116,8 +116,11 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def by_creation(replica_sets: Iterable[ReplicaSetView]) -> list[ReplicaSetView]:
-    """Oldest first; ties broken by name, as Kubernetes' controller utilities do."""
-    return sorted(replica_sets, key=lambda rs: (rs.creation_timestamp, rs.name))
+    """Oldest first. Timestamps have one-second resolution, and a fast rollout creates several
+    ReplicaSets within one second: ties go to the lower revision, and only then to the name (the
+    tie-break of Kubernetes' controller utilities and upstream, which would call the newer revision
+    "older" whenever its name sorts first)."""
+    return sorted(replica_sets, key=lambda rs: (rs.creation_timestamp, rs.revision, rs.name))
 
 
 def _strip_injected(template: Mapping[str, Any], injected: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,17 @@ def test_deletes_oldest_excess_only_when_idle() -> None:
     assert [rs.name for rs in replica_sets_to_delete(old, 0)] == ["b", "c", "d"]
 
 
+def test_replica_sets_created_in_the_same_second_are_aged_by_revision() -> None:
+    # A fast rollout makes several ReplicaSets within one second; by name alone the waiting
+    # revision 3 ("scaled-1…") would count as the oldest and keep revision 2 in the history.
+    second = "2026-01-01T00:00:00Z"
+    waiting = _rs(
+        "scaled-1aaa", second, spec=1, replicas=1, annotations={"rollout.argoproj.io/revision": "3"}
+    )
+    idle = _rs("scaled-9zzz", second, annotations={"rollout.argoproj.io/revision": "2"})
+    assert [rs.name for rs in replica_sets_to_delete([waiting, idle], 1)] == ["scaled-9zzz"]
+
+
 def test_ignores_replica_sets_being_deleted_and_unobserved_generations() -> None:
     old = [
         _rs("a", "2026-01-01T00:00:00Z", deletionTimestamp="2026-01-05T00:00:00Z"),
