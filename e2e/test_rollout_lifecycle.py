@@ -250,6 +250,10 @@ def test_restart_replaces_every_pod_oldest_first_within_max_unavailable(
     old_names = [pod["metadata"]["name"] for pod in old]
     created = {pod["metadata"]["name"]: pod["metadata"]["creationTimestamp"] for pod in old}
     assert len(old_names) == 4
+    # restartAt has one-second resolution and only pods created strictly before it go (as
+    # upstream): restart in a later second than the newest pod's.
+    newest = max(created.values())
+    wait_for(lambda: _now_after(kubectl, newest), timeout=10, describe="the clock past the newest pod")
 
     assert ok(cluster, namespace, "restart", NAME).startswith(f"rollout '{NAME}' restarts")
     restart_at = kubectl.get("rollout", NAME)["spec"]["restartAt"]
@@ -259,13 +263,15 @@ def test_restart_replaces_every_pod_oldest_first_within_max_unavailable(
 
     def restarted() -> dict[str, Any] | None:
         nonlocal fewest_ready
+        # The Rollout first, then the pods: restartedAt is written after the last eviction, so
+        # pods listed after a Rollout that shows it can no longer include an evicted one.
+        ro = kubectl.get("rollout", NAME)
         pods = _pods(kubectl)
         fewest_ready = min(fewest_ready, sum(1 for pod in pods if _ready(pod)))
         present = {pod["metadata"]["name"] for pod in pods if not pod["metadata"].get("deletionTimestamp")}
         for name in old_names:
             if name not in present and name not in gone:
                 gone.append(name)
-        ro = kubectl.get("rollout", NAME)
         return ro if (ro.get("status") or {}).get("restartedAt") == restart_at else None
 
     ro = wait_for(
