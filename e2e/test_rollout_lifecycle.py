@@ -187,6 +187,12 @@ def test_a_rollback_inside_the_rollback_window_is_fast_tracked(
     rollout["spec"]["rollbackWindow"] = {"revisions": 1}
     kubectl.apply(rollout, service)
     v1_hash = _wait_healthy(kubectl, controller)["status"]["stableRS"]
+    # The window counts ReplicaSets by creation time, which has one-second resolution (as
+    # upstream's): revision 2 must be created in a later second than revision 1 to be newer.
+    v1_created = kubectl.get("replicaset", f"{NAME}-{v1_hash}")["metadata"]["creationTimestamp"]
+    wait_for(
+        lambda: _now_after(kubectl, v1_created), timeout=10, describe="the clock past revision 1's second"
+    )
     _set_image(kubectl, "argoproj/rollouts-demo:green")
     v2_hash = _wait_for_pause_at(kubectl, controller, 1)["status"]["currentPodHash"]
     ok(cluster, namespace, "promote", "--full", NAME)
